@@ -1,0 +1,131 @@
+//! The typed error every fallible core call returns. Each variant gives the rejected value back.
+
+use core::fmt;
+
+/// Which input a [`Error::NonFinite`] was found in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// The training set.
+    Data,
+    /// The query point (or sampler state).
+    Query,
+    /// The time t.
+    Time,
+    /// A process or sampler parameter.
+    Parameter,
+}
+
+/// Errors of the core. Nothing in the core panics on data; every check lands here.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Error {
+    /// The training set has no points (or the dimension is zero).
+    EmptyData,
+    /// A buffer or query has the wrong length for the data dimension.
+    DimensionMismatch {
+        /// The length the call needed.
+        expected: usize,
+        /// The length it was given.
+        found: usize,
+    },
+    /// The data length is not a multiple of the dimension.
+    RaggedData {
+        /// Number of values given.
+        len: usize,
+        /// The dimension d.
+        dim: usize,
+    },
+    /// A NaN or infinity in an input, at `index` (flat index into that input).
+    NonFinite {
+        /// Which input.
+        input: Input,
+        /// Flat index of the first offending value.
+        index: usize,
+    },
+    /// t lies outside the process's domain (lower bound exclusive, upper inclusive).
+    TimeOutOfDomain {
+        /// The rejected time.
+        t: f32,
+        /// Exclusive lower end of the domain.
+        lower: f32,
+        /// Inclusive upper end of the domain.
+        upper: f32,
+    },
+    /// σ_t² is zero (or underflows) at this t, so the score is undefined.
+    ZeroSigma {
+        /// The time at which σ_t² vanished.
+        t: f32,
+    },
+    /// A parameter is out of its valid range.
+    InvalidParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// The rejected value.
+        value: f32,
+    },
+    /// A fixed-capacity buffer is too small for the dimension asked for.
+    CapacityExceeded {
+        /// The capacity needed.
+        needed: usize,
+        /// The capacity available.
+        capacity: usize,
+    },
+    /// The computation overflowed f32 (e.g. every log-weight is −∞ because distances overflow).
+    Overflow {
+        /// What overflowed.
+        quantity: &'static str,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::EmptyData => write!(f, "the training set is empty"),
+            Error::DimensionMismatch { expected, found } => {
+                write!(f, "dimension mismatch: expected {expected}, found {found}")
+            }
+            Error::RaggedData { len, dim } => write!(
+                f,
+                "data length {len} is not a multiple of the dimension {dim}"
+            ),
+            Error::NonFinite { input, index } => {
+                let what = match input {
+                    Input::Data => "training data",
+                    Input::Query => "query",
+                    Input::Time => "time t",
+                    Input::Parameter => "parameter",
+                };
+                write!(
+                    f,
+                    "non-finite value (NaN or infinity) in the {what} at index {index}"
+                )
+            }
+            Error::TimeOutOfDomain { t, lower, upper } => {
+                write!(
+                    f,
+                    "t = {t} is outside the process's domain ({lower}, {upper}]"
+                )
+            }
+            Error::ZeroSigma { t } => {
+                write!(f, "sigma_t is zero at t = {t}: the score is undefined")
+            }
+            Error::InvalidParameter { name, value } => {
+                write!(f, "invalid parameter {name} = {value}")
+            }
+            Error::CapacityExceeded { needed, capacity } => write!(
+                f,
+                "fixed buffer too small: dimension {needed} exceeds capacity {capacity}"
+            ),
+            Error::Overflow { quantity } => {
+                write!(f, "f32 overflow while computing the {quantity}")
+            }
+        }
+    }
+}
+
+/// Returns `Err(NonFinite)` at the first NaN or infinity in `values`.
+pub fn check_finite(values: &[f32], input: Input) -> Result<(), Error> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(Error::NonFinite { input, index }),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,129 @@
+//! Fixed-order lane reductions over the dimension d: the hot loop of every score evaluation.
+//!
+//! Coordinate k is accumulated into lane `k % LANES`, lanes are summed in a fixed pairwise tree.
+//! The order of every f32 operation is therefore fixed by the source, not by the compiler:
+//! LLVM vectorizes the lane loop (it needs no reassociation for that), never contracts a
+//! multiply and an add into an FMA (Rust does not allow it), and the result has the same bits on
+//! every target, with or without SIMD, with or without `-C target-cpu=native`.
+//! [`squared_distance_scalar`] is the plain scalar twin of the kernel, used as its test oracle.
+
+/// Number of lane accumulators. 8 f32 lanes fill one AVX register (or two SSE/NEON registers);
+/// on a Cortex-M4 the compiler keeps them in FPU registers.
+pub const LANES: usize = 8;
+
+/// Sums the lanes in the fixed tree ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
+#[inline]
+fn reduce(lanes: &[f32; LANES]) -> f32 {
+    let [l0, l1, l2, l3, l4, l5, l6, l7] = *lanes;
+    ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))
+}
+
+/// ‖x − α·y‖² = Σ_k (x_k − α y_k)², with coordinate k accumulated into lane k mod 8.
+///
+/// `x` and `y` must have the same length (the shorter length is used otherwise).
+#[inline]
+pub fn squared_distance_scaled(x: &[f32], y: &[f32], alpha: f32) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    let mut x_chunks = x.chunks_exact(LANES);
+    let mut y_chunks = y.chunks_exact(LANES);
+    for (xc, yc) in (&mut x_chunks).zip(&mut y_chunks) {
+        for lane in 0..LANES {
+            let diff = xc[lane] - alpha * yc[lane];
+            acc[lane] += diff * diff;
+        }
+    }
+    for ((acc_lane, &xk), &yk) in acc
+        .iter_mut()
+        .zip(x_chunks.remainder())
+        .zip(y_chunks.remainder())
+    {
+        let diff = xk - alpha * yk;
+        *acc_lane += diff * diff;
+    }
+    reduce(&acc)
+}
+
+/// x·y = Σ_k x_k y_k, with coordinate k accumulated into lane k mod 8.
+#[inline]
+pub fn dot(x: &[f32], y: &[f32]) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    let mut x_chunks = x.chunks_exact(LANES);
+    let mut y_chunks = y.chunks_exact(LANES);
+    for (xc, yc) in (&mut x_chunks).zip(&mut y_chunks) {
+        for lane in 0..LANES {
+            acc[lane] += xc[lane] * yc[lane];
+        }
+    }
+    for ((acc_lane, &xk), &yk) in acc
+        .iter_mut()
+        .zip(x_chunks.remainder())
+        .zip(y_chunks.remainder())
+    {
+        *acc_lane += xk * yk;
+    }
+    reduce(&acc)
+}
+
+/// Scalar twin of [`squared_distance_scaled`]: one coordinate at a time, the same lane
+/// assignment and the same reduction tree. The test oracle for the vectorized kernel.
+pub fn squared_distance_scalar(x: &[f32], y: &[f32], alpha: f32) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    let mut k = 0;
+    while k < x.len() && k < y.len() {
+        let diff = x[k] - alpha * y[k];
+        acc[k % LANES] += diff * diff;
+        k += 1;
+    }
+    reduce(&acc)
+}
+
+/// out_k ← out_k·scale + y_k for every k (the online-softmax rescale when the running max grows).
+#[inline]
+pub fn rescale_add(out: &mut [f32], scale: f32, y: &[f32]) {
+    for (o, &yk) in out.iter_mut().zip(y) {
+        *o = *o * scale + yk;
+    }
+}
+
+/// out_k ← out_k + w·y_k for every k.
+#[inline]
+pub fn add_scaled(out: &mut [f32], w: f32, y: &[f32]) {
+    for (o, &yk) in out.iter_mut().zip(y) {
+        *o += w * yk;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_matches_scalar_twin_bit_for_bit() {
+        let mut state = 0x9e37_79b9_u32;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state as f32 / u32::MAX as f32) * 8.0 - 4.0
+        };
+        for len in [0usize, 1, 3, 7, 8, 9, 15, 16, 17, 63, 784] {
+            let mut x = [0.0f32; 784];
+            let mut y = [0.0f32; 784];
+            for k in 0..len {
+                x[k] = next();
+                y[k] = next();
+            }
+            let fast = squared_distance_scaled(&x[..len], &y[..len], 0.73);
+            let slow = squared_distance_scalar(&x[..len], &y[..len], 0.73);
+            assert_eq!(fast.to_bits(), slow.to_bits(), "len {len}");
+        }
+    }
+
+    #[test]
+    fn distance_and_dot_agree_with_closed_forms() {
+        let x = [1.0f32, 2.0, 3.0];
+        let y = [0.5f32, -1.0, 2.0];
+        assert_eq!(squared_distance_scaled(&x, &y, 2.0), 0.0 + 16.0 + 1.0);
+        assert_eq!(dot(&x, &y), 0.5 - 2.0 + 6.0);
+    }
+}

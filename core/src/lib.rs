@@ -1,0 +1,40 @@
+//! # smoothscore-core
+//!
+//! The closed-form empirical score of a finite training set under a forward diffusion process,
+//! and the samplers that follow it, in f32 with no allocator and no panics on data.
+//!
+//! - [`schedule`]: forward processes X_t = α_t X_0 + σ_t Z (VP linear/cosine, OU, VE, Brownian).
+//! - [`dataset`]: the borrowed, validated N×d training set.
+//! - [`score`]: posterior weights, posterior mean, empirical score (online log-sum-exp).
+//! - [`pinned`]: the Föllmer drift of the pinned Brownian motion.
+//! - [`sampler`]: reverse SDE (Euler–Maruyama), probability-flow ODE (Euler, Heun), pinned EM.
+//! - [`rng`]: the deterministic f32 normal sampler and the per-sample stream rule.
+//! - [`lanes`]: the fixed-order 8-lane reductions that make the bits target-independent.
+//!
+//! Bit reproducibility: every reduction has a fixed order, nothing is contracted to FMA, and the
+//! default math backend is `libm` (pure software). The `fast-math` feature trades that for speed.
+#![no_std]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod dataset;
+pub mod error;
+pub mod lanes;
+pub mod math;
+pub mod pinned;
+pub mod rng;
+pub mod sampler;
+pub mod schedule;
+pub mod score;
+
+pub use dataset::Dataset;
+pub use error::{Error, Input};
+pub use pinned::PinnedBrownianMotion;
+pub use sampler::{
+    FinalStep, Integrator, PinnedSampler, ReverseSampler, Spacing, TimeGrid, Workspace,
+};
+pub use schedule::Process;
+pub use score::{EmpiricalScore, ScoreField};

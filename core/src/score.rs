@@ -1,0 +1,339 @@
+//! The closed-form empirical score of p_t^N = 1/N Σ_i N(α_t x_i, σ_t² I) (SPEC §2).
+//!
+//! Logits ℓ_i = −‖x − α_t x_i‖² / (2σ_t²), weights w = softmax(ℓ), posterior mean
+//! m_t(x) = Σ_i w_i x_i, score s_t(x) = (α_t m_t(x) − x) / σ_t² (Tweedie).
+//! One pass over the data with an online softmax: keep the running max m, Σ e^{ℓ_i − m} and
+//! Σ e^{ℓ_i − m} x_i, rescaling both when m grows. Points are visited in index order, so the
+//! result bits depend on the order of the training set (a permutation may change the last bits).
+
+use crate::dataset::Dataset;
+use crate::error::{check_finite, Error, Input};
+use crate::lanes;
+use crate::math;
+use crate::schedule::Process;
+
+/// A score field s(t, x) that the samplers can follow: the exact empirical score, or any
+/// smoothed variant. Implementations never allocate and report bad input as [`Error`].
+pub trait ScoreField {
+    /// The dimension d of x.
+    fn dim(&self) -> usize;
+
+    /// Writes s_t(x) into `out` (length d).
+    fn score(&self, t: f32, x: &[f32], out: &mut [f32]) -> Result<(), Error>;
+}
+
+/// Online softmax over the rows: writes m = Σ_i w_i x_i into `out` with w = softmax(ℓ),
+/// ℓ_i = `logit(x_i)`, and returns the log-normaliser log Σ_i e^{ℓ_i}.
+///
+/// Rows whose logit is −∞ get weight 0; a NaN or +∞ logit, or all logits −∞, is an
+/// [`Error::Overflow`].
+pub fn posterior_mean_with<F>(data: &Dataset<'_>, logit: F, out: &mut [f32]) -> Result<f32, Error>
+where
+    F: Fn(&[f32]) -> f32,
+{
+    data.check_dim(out.len())?;
+    out.fill(0.0);
+    let mut running_max = f32::NEG_INFINITY;
+    let mut normaliser = 0.0f32;
+    for row in data.rows() {
+        let value = logit(row);
+        if value == f32::NEG_INFINITY {
+            continue;
+        }
+        if !value.is_finite() {
+            return Err(Error::Overflow {
+                quantity: "log-weights",
+            });
+        }
+        if value > running_max {
+            let scale = math::exp(running_max - value);
+            normaliser = normaliser * scale + 1.0;
+            lanes::rescale_add(out, scale, row);
+            running_max = value;
+        } else {
+            let weight = math::exp(value - running_max);
+            normaliser += weight;
+            lanes::add_scaled(out, weight, row);
+        }
+    }
+    if running_max == f32::NEG_INFINITY {
+        return Err(Error::Overflow {
+            quantity: "log-weights",
+        });
+    }
+    for value in out.iter_mut() {
+        *value /= normaliser;
+    }
+    Ok(running_max + math::ln(normaliser))
+}
+
+/// The logit ℓ_i = ‖x − α_t x_i‖² · (−1/(2σ_t²)) of the empirical posterior; the factor is
+/// computed once per query.
+#[inline]
+fn logit_fn<'q>(query: &'q [f32], alpha_t: f32, sigma_squared: f32) -> impl Fn(&[f32]) -> f32 + 'q {
+    let neg_half_inverse_variance = -0.5 / sigma_squared;
+    move |row| lanes::squared_distance_scaled(query, row, alpha_t) * neg_half_inverse_variance
+}
+
+fn check_query(data: &Dataset<'_>, query: &[f32], out_len: usize) -> Result<(), Error> {
+    data.check_dim(query.len())?;
+    data.check_dim(out_len)?;
+    check_finite(query, Input::Query)
+}
+
+fn check_coefficients(alpha_t: f32, sigma_squared: f32) -> Result<(), Error> {
+    if !alpha_t.is_finite() {
+        return Err(Error::InvalidParameter {
+            name: "alpha_t",
+            value: alpha_t,
+        });
+    }
+    if !(sigma_squared > 0.0 && sigma_squared.is_finite()) {
+        return Err(Error::InvalidParameter {
+            name: "sigma_squared",
+            value: sigma_squared,
+        });
+    }
+    Ok(())
+}
+
+fn check_output(out: &[f32], quantity: &'static str) -> Result<(), Error> {
+    if out.iter().all(|v| v.is_finite()) {
+        Ok(())
+    } else {
+        Err(Error::Overflow { quantity })
+    }
+}
+
+/// Posterior mean (ideal denoiser) m(x) = E[X_0 | X_t = x] = Σ_i w_i x_i with
+/// w_i ∝ exp(−‖x − α_t x_i‖² / (2σ_t²)), given α_t and σ_t² directly.
+pub fn posterior_mean(
+    data: &Dataset<'_>,
+    alpha_t: f32,
+    sigma_squared: f32,
+    query: &[f32],
+    out: &mut [f32],
+) -> Result<(), Error> {
+    check_coefficients(alpha_t, sigma_squared)?;
+    check_query(data, query, out.len())?;
+    posterior_mean_with(data, logit_fn(query, alpha_t, sigma_squared), out)?;
+    check_output(out, "posterior mean")
+}
+
+/// Posterior weights w_i = exp(ℓ_i − max ℓ) / Σ_j exp(ℓ_j − max ℓ),
+/// ℓ_i = −‖x − α_t x_i‖² / (2σ_t²), written into `weights` (length N). Two passes: logits, then
+/// normalisation; the weights are finite and sum to 1 up to rounding for any finite query.
+pub fn posterior_weights(
+    data: &Dataset<'_>,
+    alpha_t: f32,
+    sigma_squared: f32,
+    query: &[f32],
+    weights: &mut [f32],
+) -> Result<(), Error> {
+    check_coefficients(alpha_t, sigma_squared)?;
+    data.check_dim(query.len())?;
+    check_finite(query, Input::Query)?;
+    if weights.len() != data.len() {
+        return Err(Error::DimensionMismatch {
+            expected: data.len(),
+            found: weights.len(),
+        });
+    }
+    let logit = logit_fn(query, alpha_t, sigma_squared);
+    let mut running_max = f32::NEG_INFINITY;
+    for (weight, row) in weights.iter_mut().zip(data.rows()) {
+        let value = logit(row);
+        if value.is_nan() || value == f32::INFINITY {
+            return Err(Error::Overflow {
+                quantity: "log-weights",
+            });
+        }
+        *weight = value;
+        if value > running_max {
+            running_max = value;
+        }
+    }
+    if running_max == f32::NEG_INFINITY {
+        return Err(Error::Overflow {
+            quantity: "log-weights",
+        });
+    }
+    let mut normaliser = 0.0f32;
+    for weight in weights.iter_mut() {
+        *weight = math::exp(*weight - running_max);
+        normaliser += *weight;
+    }
+    for weight in weights.iter_mut() {
+        *weight /= normaliser;
+    }
+    Ok(())
+}
+
+/// The exact empirical score of a training set under a forward process.
+#[derive(Clone, Copy, Debug)]
+pub struct EmpiricalScore<'a> {
+    data: Dataset<'a>,
+    process: Process,
+}
+
+impl<'a> EmpiricalScore<'a> {
+    /// Pairs a training set with a forward process (whose parameters are validated).
+    pub fn new(data: Dataset<'a>, process: Process) -> Result<Self, Error> {
+        process.validate()?;
+        Ok(EmpiricalScore { data, process })
+    }
+
+    /// The training set.
+    pub fn data(&self) -> &Dataset<'a> {
+        &self.data
+    }
+
+    /// The forward process.
+    pub fn process(&self) -> &Process {
+        &self.process
+    }
+
+    /// Posterior mean m_t(x) = E[X_0 | X_t = x] = Σ_i w_i x_i (the ideal denoiser).
+    pub fn posterior_mean(&self, t: f32, x: &[f32], out: &mut [f32]) -> Result<(), Error> {
+        let (alpha_t, sigma_squared) = self.process.coefficients(t)?;
+        posterior_mean(&self.data, alpha_t, sigma_squared, x, out)
+    }
+
+    /// Posterior weights w_i(x) = softmax_i(−‖x − α_t x_i‖² / (2σ_t²)) into `weights` (length N).
+    pub fn weights(&self, t: f32, x: &[f32], weights: &mut [f32]) -> Result<(), Error> {
+        let (alpha_t, sigma_squared) = self.process.coefficients(t)?;
+        posterior_weights(&self.data, alpha_t, sigma_squared, x, weights)
+    }
+
+    /// Noise prediction ε̂_t(x) = (x − α_t m_t(x)) / σ_t = −σ_t s_t(x): the output of an
+    /// ε-parameterised denoising network (Ho et al.), exact for the empirical distribution.
+    pub fn noise_prediction(&self, t: f32, x: &[f32], out: &mut [f32]) -> Result<(), Error> {
+        let (alpha_t, sigma_squared) = self.process.coefficients(t)?;
+        posterior_mean(&self.data, alpha_t, sigma_squared, x, out)?;
+        let sigma_t = math::sqrt(sigma_squared);
+        for (o, &xk) in out.iter_mut().zip(x) {
+            *o = (xk - alpha_t * *o) / sigma_t;
+        }
+        check_output(out, "noise prediction")
+    }
+}
+
+impl ScoreField for EmpiricalScore<'_> {
+    fn dim(&self) -> usize {
+        self.data.dim()
+    }
+
+    /// s_t(x) = (α_t m_t(x) − x) / σ_t², with m_t the posterior mean.
+    fn score(&self, t: f32, x: &[f32], out: &mut [f32]) -> Result<(), Error> {
+        let (alpha_t, sigma_squared) = self.process.coefficients(t)?;
+        posterior_mean(&self.data, alpha_t, sigma_squared, x, out)?;
+        for (o, &xk) in out.iter_mut().zip(x) {
+            *o = (alpha_t * *o - xk) / sigma_squared;
+        }
+        check_output(out, "score")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_point_score_is_exactly_the_gaussian_score() {
+        let point = [0.3f32, -1.7, 2.25];
+        let data = Dataset::new(&point, 3).unwrap();
+        let query = [1.1f32, 0.4, -0.9];
+        for process in [Process::VP_LINEAR, Process::Brownian { horizon: 4.0 }] {
+            let field = EmpiricalScore::new(data, process).unwrap();
+            for t in [1e-3f32, 0.2, 0.8] {
+                let mut out = [0.0f32; 3];
+                field.score(t, &query, &mut out).unwrap();
+                let alpha_t = process.alpha(t);
+                let sigma_squared = process.sigma_squared(t);
+                for k in 0..3 {
+                    let expected = -(query[k] - alpha_t * point[k]) / sigma_squared;
+                    assert_eq!(out[k].to_bits(), expected.to_bits(), "t={t} k={k}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn weights_sum_to_one_far_from_the_data() {
+        let points = [0.0f32, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0];
+        let data = Dataset::new(&points, 2).unwrap();
+        let process = Process::VP_LINEAR;
+        let field = EmpiricalScore::new(data, process).unwrap();
+        let t = 0.01;
+        let sigma = process.sigma(t);
+        let mut weights = [0.0f32; 4];
+        for direction in [[1.0f32, 0.0], [0.6, -0.8], [-1.0, -1.0]] {
+            let query = [direction[0] * 1e4 * sigma, direction[1] * 1e4 * sigma];
+            field.weights(t, &query, &mut weights).unwrap();
+            let total: f32 = weights.iter().sum();
+            assert!(weights.iter().all(|w| w.is_finite()));
+            assert!((total - 1.0).abs() <= 1e-6, "sum {total}");
+            let mut mean = [0.0f32; 2];
+            field.posterior_mean(t, &query, &mut mean).unwrap();
+            assert!(mean.iter().all(|m| m.is_finite()));
+        }
+    }
+
+    #[test]
+    fn posterior_mean_matches_weights() {
+        let points = [0.0f32, 0.5, 1.0, -0.5, 2.0, 0.25];
+        let data = Dataset::new(&points, 2).unwrap();
+        let mut weights = [0.0f32; 3];
+        let mut mean = [0.0f32; 2];
+        let query = [0.7f32, 0.1];
+        posterior_weights(&data, 0.9, 0.3, &query, &mut weights).unwrap();
+        posterior_mean(&data, 0.9, 0.3, &query, &mut mean).unwrap();
+        for k in 0..2 {
+            let expected: f32 = (0..3).map(|i| weights[i] * points[2 * i + k]).sum();
+            assert!((expected - mean[k]).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn bad_queries_get_typed_errors() {
+        let points = [0.0f32, 1.0];
+        let data = Dataset::new(&points, 2).unwrap();
+        let field = EmpiricalScore::new(data, Process::VP_LINEAR).unwrap();
+        let mut out = [0.0f32; 2];
+        assert_eq!(
+            field.score(0.5, &[1.0], &mut out[..1]),
+            Err(Error::DimensionMismatch {
+                expected: 2,
+                found: 1
+            })
+        );
+        assert_eq!(
+            field.score(0.5, &[f32::NAN, 0.0], &mut out),
+            Err(Error::NonFinite {
+                input: Input::Query,
+                index: 0
+            })
+        );
+        assert!(matches!(
+            field.score(0.0, &[0.0, 0.0], &mut out),
+            Err(Error::TimeOutOfDomain { .. })
+        ));
+        assert!(matches!(
+            field.score(1.5, &[0.0, 0.0], &mut out),
+            Err(Error::TimeOutOfDomain { .. })
+        ));
+        assert!(matches!(
+            field.score(0.5, &[1e30, 0.0], &mut out),
+            Err(Error::Overflow { .. })
+        ));
+        let tiny = Process::VeGeometric {
+            sigma_min: 1e-30,
+            sigma_max: 1e-29,
+        };
+        let field = EmpiricalScore::new(data, tiny).unwrap();
+        assert_eq!(
+            field.score(0.5, &[0.0, 0.0], &mut out),
+            Err(Error::ZeroSigma { t: 0.5 })
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! The `score` command's computation: a core quantity at time t for every query row, in
+//! parallel over rows (each row is independent, so the bits do not depend on the thread count).
+
+use crate::matrix::Matrix;
+use crate::process_spec::ProcessSpec;
+use crate::sample::with_threads;
+use anyhow::{anyhow, bail, Result};
+use rayon::prelude::*;
+use smoothscore_core::{Dataset, EmpiricalScore, PinnedBrownianMotion, ScoreField};
+
+/// The quantity to evaluate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantity {
+    /// s_t(x) (reverse processes) — d columns.
+    Score,
+    /// Posterior weights w_i(x) — N columns.
+    Weights,
+    /// Posterior mean m_t(x) = E[X_0 | X_t = x] (pinned: E[X_1 | X_t = x]) — d columns.
+    Mean,
+    /// Noise prediction ε̂ = (x − α_t m_t(x))/σ_t — d columns.
+    Denoiser,
+    /// Föllmer drift u(x, t) (pinned only) — d columns.
+    Drift,
+}
+
+impl Quantity {
+    /// Parses `score`, `weights`, `mean`, `denoiser` or `drift`.
+    pub fn parse(name: &str) -> Result<Self> {
+        Ok(match name {
+            "score" => Quantity::Score,
+            "weights" => Quantity::Weights,
+            "mean" => Quantity::Mean,
+            "denoiser" => Quantity::Denoiser,
+            "drift" => Quantity::Drift,
+            other => {
+                bail!("unknown --what '{other}' (expected score, weights, mean, denoiser or drift)")
+            }
+        })
+    }
+}
+
+/// Evaluates `quantity` at time `t` for every row of `queries`.
+pub fn evaluate(
+    data: &Matrix,
+    queries: &Matrix,
+    spec: &ProcessSpec,
+    t: f32,
+    quantity: Quantity,
+    threads: usize,
+) -> Result<Matrix> {
+    let dim = data.cols();
+    if queries.cols() != dim {
+        bail!(
+            "queries have {} columns but the data has dimension {dim}",
+            queries.cols()
+        );
+    }
+    let dataset = Dataset::new(data.values(), dim).map_err(|e| anyhow!("training data: {e}"))?;
+    let out_cols = if quantity == Quantity::Weights {
+        data.rows()
+    } else {
+        dim
+    };
+    let mut out = Matrix::zeros(queries.rows(), out_cols);
+    let results: Vec<Result<(), smoothscore_core::Error>> = match *spec {
+        ProcessSpec::Reverse(process) => {
+            if quantity == Quantity::Drift {
+                bail!("--what drift is the pinned Brownian motion's (--process pbm)");
+            }
+            let field = EmpiricalScore::new(dataset, process).map_err(|e| anyhow!("{e}"))?;
+            process.check_time(t).map_err(|e| anyhow!("--t: {e}"))?;
+            with_threads(threads, || {
+                out.values_mut()
+                    .par_chunks_mut(out_cols)
+                    .zip(queries.values().par_chunks(dim))
+                    .map(|(row_out, query)| match quantity {
+                        Quantity::Score => field.score(t, query, row_out),
+                        Quantity::Weights => field.weights(t, query, row_out),
+                        Quantity::Mean => field.posterior_mean(t, query, row_out),
+                        Quantity::Denoiser | Quantity::Drift => {
+                            field.noise_prediction(t, query, row_out)
+                        }
+                    })
+                    .collect()
+            })?
+        }
+        ProcessSpec::Pinned { sigma } => {
+            let pinned = PinnedBrownianMotion::new(dataset, sigma).map_err(|e| anyhow!("{e}"))?;
+            pinned.check_time(t).map_err(|e| anyhow!("--t: {e}"))?;
+            if !matches!(quantity, Quantity::Drift | Quantity::Mean) {
+                bail!("the pinned Brownian motion has --what drift or mean only");
+            }
+            with_threads(threads, || {
+                out.values_mut()
+                    .par_chunks_mut(out_cols)
+                    .zip(queries.values().par_chunks(dim))
+                    .map(|(row_out, query)| match quantity {
+                        Quantity::Mean => pinned.terminal_mean(t, query, row_out),
+                        _ => pinned.drift(t, query, row_out),
+                    })
+                    .collect()
+            })?
+        }
+    };
+    for (row, result) in results.into_iter().enumerate() {
+        result.map_err(|e| anyhow!("query row {}: {e}", row + 1))?;
+    }
+    Ok(out)
+}

@@ -1,0 +1,25 @@
+//! # smoothscore (host)
+//!
+//! Data loading, the command-line interface and measurements around the no_std core
+//! (`smoothscore-core`).
+//!
+//! - [`matrix`]: the dense row-major f32 matrix.
+//! - [`formats`]: CSV and NPY reading/writing with clear errors.
+//! - [`output`]: atomic writes.
+//! - [`builtin`]: the built-in default data set.
+//! - [`process_spec`]: the process chosen on the command line.
+//! - [`sample`]: parallel, thread-count-independent sampling.
+//! - [`evaluate`]: the `score` command's batched evaluation.
+//! - [`metrics`]: nearest-neighbour and memorization measurements.
+//! - [`cli`]: the clap definitions and commands.
+#![deny(missing_docs)]
+
+pub mod builtin;
+pub mod cli;
+pub mod evaluate;
+pub mod formats;
+pub mod matrix;
+pub mod metrics;
+pub mod output;
+pub mod process_spec;
+pub mod sample;

@@ -1,0 +1,82 @@
+//! Nearest-neighbour measurements of samples against a training set (f64 accumulation).
+
+use crate::matrix::Matrix;
+
+/// Distances from `x` to its nearest and second-nearest rows of `train` (d₂ = ∞ when N = 1).
+pub fn two_nearest(train: &Matrix, x: &[f32]) -> (f64, f64) {
+    let mut best = (f64::INFINITY, f64::INFINITY);
+    for row in train.iter_rows() {
+        let d2: f64 = row
+            .iter()
+            .zip(x)
+            .map(|(&a, &b)| {
+                let diff = a as f64 - b as f64;
+                diff * diff
+            })
+            .sum();
+        if d2 < best.0 {
+            best = (d2, best.0);
+        } else if d2 < best.1 {
+            best.1 = d2;
+        }
+    }
+    (best.0.sqrt(), best.1.sqrt())
+}
+
+/// The memorization threshold on d₁/d₂: a sample is memorized when its distance to the nearest
+/// training point is below a third of its distance to the second nearest (Yoon et al. 2023,
+/// Gu et al. 2023).
+pub const MEMORIZATION_RATIO: f64 = 1.0 / 3.0;
+
+/// Summary of samples against the training set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NearestSummary {
+    /// Fraction of samples within `radius` of a training point.
+    pub within_radius: f64,
+    /// The radius used.
+    pub radius: f64,
+    /// Fraction with d₁/d₂ < 1/3.
+    pub memorized_fraction: f64,
+    /// Median distance to the nearest training point.
+    pub median_nearest: f64,
+}
+
+/// Nearest-neighbour summary of every sample row against `train`.
+pub fn nearest_summary(train: &Matrix, samples: &Matrix, radius: f64) -> NearestSummary {
+    let pairs: Vec<(f64, f64)> = samples.iter_rows().map(|x| two_nearest(train, x)).collect();
+    let count = pairs.len().max(1) as f64;
+    let within = pairs.iter().filter(|(d1, _)| *d1 <= radius).count() as f64;
+    let memorized = pairs
+        .iter()
+        .filter(|(d1, d2)| *d1 < MEMORIZATION_RATIO * *d2)
+        .count() as f64;
+    let mut nearest: Vec<f64> = pairs.iter().map(|(d1, _)| *d1).collect();
+    nearest.sort_by(f64::total_cmp);
+    let median_nearest = match nearest.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => nearest[n / 2],
+        n => 0.5 * (nearest[n / 2 - 1] + nearest[n / 2]),
+    };
+    NearestSummary {
+        within_radius: within / count,
+        radius,
+        memorized_fraction: memorized / count,
+        median_nearest,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memorization_counts_points_on_top_of_training_points() {
+        let train = Matrix::new(3, 1, vec![0.0, 1.0, 2.0]).unwrap();
+        let samples = Matrix::new(4, 1, vec![0.0, 1.05, 0.5, 2.6]).unwrap();
+        let summary = nearest_summary(&train, &samples, 0.1);
+        assert_eq!(summary.within_radius, 0.5);
+        // 0.0 (d1 = 0) and 1.05 (0.05/0.95) are memorized; 0.5 (1/1) and 2.6 (0.6/1.6) are not.
+        assert_eq!(summary.memorized_fraction, 0.5);
+        assert!((summary.median_nearest - 0.275).abs() < 1e-6);
+    }
+}

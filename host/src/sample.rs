@@ -1,0 +1,139 @@
+//! Drawing samples with the core's samplers, in parallel over samples, bit-identical for any
+//! number of threads (sample j always uses random stream j, see `smoothscore_core::rng`).
+
+use crate::matrix::Matrix;
+use crate::process_spec::ProcessSpec;
+use anyhow::{anyhow, bail, Context, Result};
+use rayon::prelude::*;
+use smoothscore_core::rng::SampleStreams;
+use smoothscore_core::{
+    Dataset, EmpiricalScore, FinalStep, Integrator, PinnedBrownianMotion, PinnedSampler,
+    ReverseSampler, Spacing, Workspace,
+};
+
+/// The largest dimension the host's fixed sampler buffers hold.
+pub const MAX_DIM: usize = 4096;
+
+/// Everything a sampling run needs besides the data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SampleConfig {
+    /// The process.
+    pub process: ProcessSpec,
+    /// The integrator (only Euler–Maruyama for the pinned process).
+    pub integrator: Integrator,
+    /// Number of steps.
+    pub steps: usize,
+    /// Early-stopping time t_min (for the pinned process: the gap 1 − t_max).
+    pub t_min: f32,
+    /// Grid spacing.
+    pub spacing: Spacing,
+    /// What to return at the last time.
+    pub final_step: FinalStep,
+    /// Number of samples.
+    pub n_samples: usize,
+    /// Seed of the random streams.
+    pub seed: u64,
+    /// Worker threads (0: all cores).
+    pub threads: usize,
+}
+
+/// Runs `body` on a rayon pool of `threads` threads (0: rayon's default, all cores).
+pub fn with_threads<T: Send>(threads: usize, body: impl FnOnce() -> T + Send) -> Result<T> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start worker threads")?;
+    Ok(pool.install(body))
+}
+
+/// Draws `config.n_samples` samples from the sampler following the exact empirical score of
+/// `data`; returns them as an n_samples × d matrix.
+pub fn draw_samples(data: &Matrix, config: &SampleConfig) -> Result<Matrix> {
+    let dim = data.cols();
+    if dim > MAX_DIM {
+        bail!("dimension {dim} exceeds the sampler's capacity {MAX_DIM}");
+    }
+    if config.n_samples == 0 {
+        bail!("--n-samples must be at least 1");
+    }
+    let dataset = Dataset::new(data.values(), dim).map_err(|e| anyhow!("training data: {e}"))?;
+    let mut out = Matrix::zeros(config.n_samples, dim);
+    let streams: Vec<_> = SampleStreams::new(config.seed)
+        .take(config.n_samples)
+        .collect();
+    match config.process {
+        ProcessSpec::Reverse(process) => {
+            let field = EmpiricalScore::new(dataset, process).map_err(|e| anyhow!("{e}"))?;
+            let sampler = ReverseSampler::new(
+                process,
+                config.integrator,
+                config.t_min,
+                config.steps,
+                config.spacing,
+                config.final_step,
+            )
+            .map_err(|e| anyhow!("sampler: {e}"))?;
+            run_parallel(
+                &mut out,
+                streams,
+                config.threads,
+                dim,
+                |rng, state, workspace| sampler.sample(&field, rng, state, workspace),
+            )?;
+        }
+        ProcessSpec::Pinned { sigma } => {
+            if config.integrator != Integrator::EulerMaruyama {
+                bail!("the pinned Brownian motion is simulated with Euler–Maruyama only (--sampler em)");
+            }
+            let pinned = PinnedBrownianMotion::new(dataset, sigma).map_err(|e| anyhow!("{e}"))?;
+            let sampler = PinnedSampler::new(
+                1.0 - config.t_min,
+                config.steps,
+                config.spacing,
+                config.final_step,
+            )
+            .map_err(|e| anyhow!("sampler (t_max = 1 − t_min): {e}"))?;
+            run_parallel(
+                &mut out,
+                streams,
+                config.threads,
+                dim,
+                |rng, state, workspace| sampler.sample(&pinned, rng, state, workspace),
+            )?;
+        }
+    }
+    Ok(out)
+}
+
+type Stream = rand_xoshiro::Xoshiro256PlusPlus;
+
+fn run_parallel<F>(
+    out: &mut Matrix,
+    streams: Vec<Stream>,
+    threads: usize,
+    dim: usize,
+    body: F,
+) -> Result<()>
+where
+    F: Fn(&mut Stream, &mut [f32], &mut Workspace<MAX_DIM>) -> Result<(), smoothscore_core::Error>
+        + Sync,
+{
+    let results: Vec<Result<(), (usize, smoothscore_core::Error)>> = with_threads(threads, || {
+        out.values_mut()
+            .par_chunks_mut(dim)
+            .zip(streams.into_par_iter())
+            .enumerate()
+            .map_init(
+                || Workspace::<MAX_DIM>::new(dim).map(Box::new),
+                |workspace, (index, (state, mut rng))| {
+                    let workspace = workspace.as_mut().map_err(|e| (index, *e))?;
+                    body(&mut rng, state, workspace).map_err(|e| (index, e))
+                },
+            )
+            .collect()
+    })?;
+    for result in results {
+        result.map_err(|(index, e)| anyhow!("sample {index}: {e}"))?;
+    }
+    Ok(())
+}
