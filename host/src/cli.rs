@@ -6,8 +6,10 @@ use crate::evaluate::{evaluate, Quantity};
 use crate::formats::{read_matrix, write_matrix, Format};
 use crate::matrix::Matrix;
 use crate::metrics::nearest_summary;
+use crate::output::write_atomic;
 use crate::process_spec::{describe, ProcessOptions};
 use crate::sample::{draw_samples, SampleConfig};
+use crate::svg;
 use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand};
 use smoothscore_core::{FinalStep, Integrator, Spacing};
@@ -111,6 +113,9 @@ pub struct SampleArgs {
     /// Worker threads (0: all cores). The output does not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Also draw the samples over the training points (first two coordinates) as SVG.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
 }
 
 /// `smoothscore score`.
@@ -201,6 +206,15 @@ fn run_sample(args: &SampleArgs) -> Result<String> {
     let data = load_data(args.data.as_deref())?;
     let samples = draw_samples(&data, &config)?;
     write_matrix(&args.out, &samples)?;
+    if let Some(plot) = &args.plot {
+        let title = format!(
+            "{} samples, {} {}",
+            samples.rows(),
+            describe(&config.process),
+            args.sampler
+        );
+        write_atomic(plot, svg::scatter(&data, &samples, &title).as_bytes())?;
+    }
     let summary = nearest_summary(&data, &samples, 1e-3);
     Ok(format!(
         "wrote {} samples (d = {}) to {} [{}, {}, {} steps, t_min {}, {}]; within 1e-3 of a training point: {:.1}%; memorized (d1/d2 < 1/3): {:.1}%; median nearest-neighbour distance: {:.3e}",

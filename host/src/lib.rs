@@ -11,6 +11,7 @@
 //! - [`sample`]: parallel, thread-count-independent sampling.
 //! - [`evaluate`]: the `score` command's batched evaluation.
 //! - [`metrics`]: nearest-neighbour and memorization measurements.
+//! - [`svg`]: dependency-free SVG scatter plots.
 //! - [`cli`]: the clap definitions and commands.
 #![deny(missing_docs)]
 
@@ -23,3 +24,4 @@ pub mod metrics;
 pub mod output;
 pub mod process_spec;
 pub mod sample;
+pub mod svg;

@@ -53,6 +53,19 @@ fn sample_with_no_arguments_runs_on_the_default_set() {
 }
 
 #[test]
+fn sample_plot_draws_every_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = smoothscore(
+        dir.path(),
+        &["sample", "--n-samples", "32", "--plot", "p.svg"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let svg = std::fs::read_to_string(dir.path().join("p.svg")).unwrap();
+    assert!(svg.starts_with("<svg"));
+    assert_eq!(svg.matches("<circle").count(), 64 + 32);
+}
+
+#[test]
 fn same_seed_gives_identical_files_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let common = [
