@@ -148,15 +148,19 @@ impl Process {
     }
 
     /// σ_t², the noise variance: VP linear −expm1(−∫₀ᵗβ) (= 1 − α_t², without cancellation);
-    /// cosine 1 − ᾱ_t; OU −expm1(−2t); VE σ_min²(σ_max/σ_min)^{2t}; Brownian t.
+    /// cosine 1 − ᾱ_t = sin(θ_t − θ_0) sin(θ_t + θ_0) / cos²θ_0 with θ_t − θ_0 = t·π/(2(1+s))
+    /// formed directly (no cancellation at small t); OU −expm1(−2t); VE σ_min²(σ_max/σ_min)^{2t}; Brownian t.
     pub fn sigma_squared(&self, t: f32) -> f32 {
         match *self {
             Process::VpLinear { beta_min, beta_max } => {
                 -math::expm1(-Self::integrated_beta(beta_min, beta_max, t))
             }
-            Process::VpCosine { .. } => {
-                let alpha = self.alpha(t);
-                1.0 - alpha * alpha
+            Process::VpCosine { offset } => {
+                let quarter_turn = core::f32::consts::FRAC_PI_2 / (1.0 + offset);
+                let difference = t * quarter_turn;
+                let sum = (t + 2.0 * offset) * quarter_turn;
+                let cos_0 = math::cos(Self::cosine_angle(offset, 0.0));
+                math::sin(difference) * math::sin(sum) / (cos_0 * cos_0)
             }
             Process::OrnsteinUhlenbeck { .. } => -math::expm1(-2.0 * t),
             Process::VeGeometric {
@@ -258,6 +262,25 @@ mod tests {
                 let a = process.alpha(t);
                 let total = a * a + process.sigma_squared(t);
                 assert!((total - 1.0).abs() < 1e-6, "{process:?} t={t}: {total}");
+            }
+        }
+    }
+
+    #[test]
+    fn small_time_variances_have_full_relative_accuracy() {
+        // f64 closed forms; the f32 values must agree to a few ULP even where σ_t² ≪ 1.
+        let offset = 0.008f64;
+        let angle = |t: f64| (t + offset) / (1.0 + offset) * core::f64::consts::FRAC_PI_2;
+        for t in [1e-5f32, 1e-4, 1e-3, 0.5] {
+            let tt = t as f64;
+            let cosine = 1.0 - (angle(tt).cos() / angle(0.0).cos()).powi(2);
+            let linear = -(-(0.1 * tt + 0.5 * 19.9 * tt * tt)).exp_m1();
+            for (process, exact) in [(Process::VP_COSINE, cosine), (Process::VP_LINEAR, linear)] {
+                let got = process.sigma_squared(t) as f64;
+                assert!(
+                    ((got - exact) / exact).abs() < 1e-6,
+                    "{process:?} t={t}: {got} vs {exact}"
+                );
             }
         }
     }
