@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS (default 30) each, seeded from fixtures/fuzz-corpus/<target>,
+# and prints one summary line per target plus a total: executions and crashes.
+# Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`).
+set -uo pipefail
+seconds="${1:-30}"
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+targets=(csv npy core_score core_step)
+total_execs=0
+total_crashes=0
+for target in "${targets[@]}"; do
+  corpus="$(mktemp -d)"
+  cp -r "$root/fixtures/fuzz-corpus/$target/." "$corpus/" 2>/dev/null || true
+  log="$(mktemp)"
+  (cd fuzz && cargo +nightly fuzz run "$target" "$corpus" -- -max_total_time="$seconds" -rss_limit_mb=2048 >"$log" 2>&1)
+  status=$?
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  [ -n "$execs" ] || execs=$(grep -Eo '#[0-9]+' "$log" | tail -1 | tr -d '#')
+  [ -n "$execs" ] || execs=0
+  crashes=$(ls fuzz/artifacts/"$target"/crash-* 2>/dev/null | wc -l)
+  if [ "$status" -ne 0 ] && [ "$crashes" -eq 0 ]; then crashes=1; tail -20 "$log"; fi
+  echo "fuzz $target: ${seconds}s, $execs executions, $crashes crashes"
+  total_execs=$((total_execs + execs))
+  total_crashes=$((total_crashes + crashes))
+  rm -rf "$corpus" "$log"
+done
+echo "fuzz total: $total_execs executions, $total_crashes crashes"
+[ "$total_crashes" -eq 0 ]
