@@ -31,6 +31,15 @@ pub enum Command {
     Sample(SampleArgs),
     /// Evaluate the score (or weights, posterior mean, noise prediction, drift) at time t.
     Score(ScoreArgs),
+    /// Re-run the command recorded in a `.manifest.json` and report whether the bits match.
+    Reproduce(ReproduceArgs),
+}
+
+/// `smoothscore reproduce`.
+#[derive(Debug, Args)]
+pub struct ReproduceArgs {
+    /// The manifest written beside an output (`<output>.manifest.json`).
+    pub manifest: PathBuf,
 }
 
 /// Options that choose the forward process.
@@ -149,6 +158,7 @@ pub fn run(cli: Cli) -> Result<String> {
     match cli.command {
         Command::Sample(args) => run_sample(&args),
         Command::Score(args) => run_score(&args),
+        Command::Reproduce(args) => crate::manifest::reproduce(&args.manifest),
     }
 }
 

@@ -12,6 +12,7 @@
 //! - [`evaluate`]: the `score` command's batched evaluation.
 //! - [`metrics`]: nearest-neighbour and memorization measurements.
 //! - [`svg`]: dependency-free SVG scatter plots.
+//! - [`manifest`]: run manifests and `reproduce`.
 //! - [`cli`]: the clap definitions and commands.
 #![deny(missing_docs)]
 
@@ -19,6 +20,7 @@ pub mod builtin;
 pub mod cli;
 pub mod evaluate;
 pub mod formats;
+pub mod manifest;
 pub mod matrix;
 pub mod metrics;
 pub mod output;

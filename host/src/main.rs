@@ -4,6 +4,7 @@
 use clap::error::ErrorKind;
 use clap::Parser;
 use smoothscore::cli::{run, Cli};
+use smoothscore::manifest;
 
 fn main() {
     let cli = match Cli::try_parse() {
@@ -23,7 +24,15 @@ fn main() {
             }
         },
     };
-    match run(cli) {
+    let files = manifest::file_args(&cli.command);
+    match run(cli).and_then(|report| match files {
+        Some((inputs, outputs)) => {
+            let argv: Vec<String> = std::env::args().collect();
+            manifest::write(&argv, &inputs, &outputs)?;
+            Ok(report)
+        }
+        None => Ok(report),
+    }) {
         Ok(report) => println!("{report}"),
         Err(error) => {
             eprintln!("error: {error:#}");
