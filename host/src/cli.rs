@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 /// Diffusion sampling from a finite data set with the closed-form empirical score.
 #[derive(Debug, Parser)]
-#[command(name = "smoothscore", version, about)]
+#[command(name = "smoothscore", version)]
 pub struct Cli {
     /// The command.
     #[command(subcommand)]
@@ -33,6 +33,17 @@ pub enum Command {
     Score(ScoreArgs),
     /// Re-run the command recorded in a `.manifest.json` and report whether the bits match.
     Reproduce(ReproduceArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout.
+    Manpage,
+}
+
+/// `smoothscore completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
 }
 
 /// `smoothscore reproduce`.
@@ -159,6 +170,8 @@ pub fn run(cli: Cli) -> Result<String> {
         Command::Sample(args) => run_sample(&args),
         Command::Score(args) => run_score(&args),
         Command::Reproduce(args) => crate::manifest::reproduce(&args.manifest),
+        Command::Completions(args) => crate::docs::completions(args.shell),
+        Command::Manpage => crate::docs::manpage(),
     }
 }
 

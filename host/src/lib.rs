@@ -13,11 +13,13 @@
 //! - [`metrics`]: nearest-neighbour and memorization measurements.
 //! - [`svg`]: dependency-free SVG scatter plots.
 //! - [`manifest`]: run manifests and `reproduce`.
+//! - [`docs`]: shell completions and the man page, generated from the clap definition.
 //! - [`cli`]: the clap definitions and commands.
 #![deny(missing_docs)]
 
 pub mod builtin;
 pub mod cli;
+pub mod docs;
 pub mod evaluate;
 pub mod formats;
 pub mod manifest;
