@@ -6,6 +6,9 @@
 //! - [`schedule`]: forward processes X_t = α_t X_0 + σ_t Z (VP linear/cosine, OU, VE, Brownian).
 //! - [`dataset`]: the borrowed, validated N×d training set.
 //! - [`score`]: posterior weights, posterior mean, empirical score (online log-sum-exp).
+//! - [`kernel_points`], [`kernel_smoothed`]: the kernel-smoothed score K_h * s^N and the LED-KDE.
+//! - [`line_score`]: Chen's (smoothed) piecewise-linear score for data on a line, its flow map.
+//! - [`score_kind`]: one enum over every score, for run-time choice without allocation.
 //! - [`pinned`]: the Föllmer drift of the pinned Brownian motion.
 //! - [`sampler`]: reverse SDE (Euler–Maruyama), probability-flow ODE (Euler, Heun), pinned EM.
 //! - [`rng`]: the deterministic f32 normal sampler and the per-sample stream rule.
@@ -22,19 +25,27 @@
 
 pub mod dataset;
 pub mod error;
+pub mod kernel_points;
+pub mod kernel_smoothed;
 pub mod lanes;
+pub mod line_score;
 pub mod math;
 pub mod pinned;
 pub mod rng;
 pub mod sampler;
 pub mod schedule;
 pub mod score;
+pub mod score_kind;
 
 pub use dataset::Dataset;
 pub use error::{Error, Input};
+pub use kernel_points::KernelRule;
+pub use kernel_smoothed::{Bandwidth, KernelSmoothedScore};
+pub use line_score::{LineData, LineScore, LineScoreKind};
 pub use pinned::PinnedBrownianMotion;
 pub use sampler::{
     FinalStep, Integrator, PinnedSampler, ReverseSampler, Spacing, TimeGrid, Workspace,
 };
 pub use schedule::Process;
 pub use score::{EmpiricalScore, ScoreField};
+pub use score_kind::AnyScore;

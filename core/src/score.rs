@@ -67,6 +67,40 @@ where
     Ok(running_max + math::ln(normaliser))
 }
 
+/// Online log-sum-exp log Σ_i e^{ℓ_i}, ℓ_i = `logit(x_i)`, in one pass with a running max.
+/// Rows whose logit is −∞ are skipped; a NaN or +∞ logit, or all logits −∞, is an
+/// [`Error::Overflow`].
+pub fn log_sum_exp_with<F>(data: &Dataset<'_>, logit: F) -> Result<f32, Error>
+where
+    F: Fn(&[f32]) -> f32,
+{
+    let mut running_max = f32::NEG_INFINITY;
+    let mut normaliser = 0.0f32;
+    for row in data.rows() {
+        let value = logit(row);
+        if value == f32::NEG_INFINITY {
+            continue;
+        }
+        if !value.is_finite() {
+            return Err(Error::Overflow {
+                quantity: "log-weights",
+            });
+        }
+        if value > running_max {
+            normaliser = normaliser * math::exp(running_max - value) + 1.0;
+            running_max = value;
+        } else {
+            normaliser += math::exp(value - running_max);
+        }
+    }
+    if running_max == f32::NEG_INFINITY {
+        return Err(Error::Overflow {
+            quantity: "log-weights",
+        });
+    }
+    Ok(running_max + math::ln(normaliser))
+}
+
 /// The logit ℓ_i = ‖x − α_t x_i‖² · (−1/(2σ_t²)) of the empirical posterior; the factor is
 /// computed once per query.
 #[inline]
@@ -205,6 +239,25 @@ impl<'a> EmpiricalScore<'a> {
         posterior_weights(&self.data, alpha_t, sigma_squared, x, weights)
     }
 
+    /// The log density log p_t^N(x) = log Σ_i e^{ℓ_i} − ln N − (d/2)·ln(2π σ_t²),
+    /// ℓ_i = −‖x − α_t x_i‖² / (2σ_t²), of p_t^N = 1/N Σ_i N(α_t x_i, σ_t² I).
+    pub fn log_density(&self, t: f32, x: &[f32]) -> Result<f32, Error> {
+        let (alpha_t, sigma_squared) = self.process.coefficients(t)?;
+        check_query(&self.data, x, x.len())?;
+        let log_sum = log_sum_exp_with(&self.data, logit_fn(x, alpha_t, sigma_squared))?;
+        let dim = self.data.dim() as f32;
+        let value = log_sum
+            - math::ln(self.data.len() as f32)
+            - 0.5 * dim * math::ln(core::f32::consts::TAU * sigma_squared);
+        if value.is_finite() {
+            Ok(value)
+        } else {
+            Err(Error::Overflow {
+                quantity: "log density",
+            })
+        }
+    }
+
     /// Noise prediction ε̂_t(x) = (x − α_t m_t(x)) / σ_t = −σ_t s_t(x): the output of an
     /// ε-parameterised denoising network (Ho et al.), exact for the empirical distribution.
     pub fn noise_prediction(&self, t: f32, x: &[f32], out: &mut [f32]) -> Result<(), Error> {
@@ -256,6 +309,38 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn log_density_of_one_point_is_the_gaussian_log_density() {
+        let point = [0.5f32, -1.0];
+        let data = Dataset::new(&point, 2).unwrap();
+        let score = EmpiricalScore::new(data, Process::Brownian { horizon: 1.0 }).unwrap();
+        let x = [0.1f32, 0.2];
+        let t = 0.25f32;
+        let squared: f32 = x.iter().zip(&point).map(|(a, b)| (a - b) * (a - b)).sum();
+        let want = -squared / (2.0 * t) - libm::logf(core::f32::consts::TAU * t);
+        let got = score.log_density(t, &x).unwrap();
+        assert!((got - want).abs() < 1e-5, "{got} vs {want}");
+        let pair = [0.0f32, 0.0, 0.0, 0.0];
+        let twice = EmpiricalScore::new(
+            Dataset::new(&pair, 2).unwrap(),
+            Process::Brownian { horizon: 1.0 },
+        )
+        .unwrap();
+        let single = EmpiricalScore::new(
+            Dataset::new(&pair[..2], 2).unwrap(),
+            Process::Brownian { horizon: 1.0 },
+        )
+        .unwrap();
+        let (a, b) = (
+            twice.log_density(t, &x).unwrap(),
+            single.log_density(t, &x).unwrap(),
+        );
+        assert!(
+            (a - b).abs() < 1e-6,
+            "a repeated point leaves the density unchanged"
+        );
     }
 
     #[test]
