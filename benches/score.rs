@@ -58,6 +58,7 @@ fn sampling_run(c: &mut Criterion) {
         n_samples: 64,
         seed: 0,
         threads: 1,
+        score: smoothscore::score_spec::ScoreSpec::Exact,
     };
     c.bench_function("sample_default_64x1000_steps", |b| {
         b.iter(|| draw_samples(black_box(&data), &config).unwrap())

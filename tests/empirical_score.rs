@@ -69,6 +69,7 @@ fn config(final_step: FinalStep) -> SampleConfig {
         n_samples: 400,
         seed: 1,
         threads: 0,
+        score: smoothscore::score_spec::ScoreSpec::Exact,
     }
 }
 

@@ -9,6 +9,7 @@ use crate::metrics::nearest_summary;
 use crate::output::write_atomic;
 use crate::process_spec::{describe, ProcessOptions};
 use crate::sample::{draw_samples, SampleConfig};
+use crate::score_spec::{self, ScoreChoiceArgs};
 use crate::svg;
 use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand};
@@ -136,6 +137,9 @@ pub struct SampleArgs {
     /// Also draw the samples over the training points (first two coordinates) as SVG.
     #[arg(long)]
     pub plot: Option<PathBuf>,
+    /// The score followed.
+    #[command(flatten)]
+    pub score: ScoreChoiceArgs,
 }
 
 /// `smoothscore score`.
@@ -156,6 +160,9 @@ pub struct ScoreArgs {
     /// Quantity: score, weights (B×N), mean, denoiser (noise prediction), drift (pbm).
     #[arg(long, default_value = "score")]
     pub what: String,
+    /// The score (for --what score).
+    #[command(flatten)]
+    pub score: ScoreChoiceArgs,
     /// Output file (.csv or .npy).
     #[arg(long)]
     pub out: PathBuf,
@@ -198,8 +205,8 @@ fn positive_count(name: &str, value: i64) -> Result<usize> {
     Ok(value as usize)
 }
 
-/// Builds the sampling configuration from the command line.
-pub fn sample_config(args: &SampleArgs) -> Result<SampleConfig> {
+/// Builds the sampling configuration from the command line, for data of dimension `dim`.
+pub fn sample_config(args: &SampleArgs, dim: usize) -> Result<SampleConfig> {
     let spacing = match args.grid.as_str() {
         "geometric" => Spacing::Geometric,
         "uniform" => Spacing::Uniform,
@@ -220,31 +227,34 @@ pub fn sample_config(args: &SampleArgs) -> Result<SampleConfig> {
         n_samples: positive_count("n-samples", args.n_samples)?,
         seed: args.seed,
         threads: args.threads,
+        score: args.score.resolve(dim)?,
     })
 }
 
 fn run_sample(args: &SampleArgs) -> Result<String> {
     Format::from_path(&args.out)?;
-    let config = sample_config(args)?;
     let data = load_data(args.data.as_deref())?;
+    let config = sample_config(args, data.cols())?;
     let samples = draw_samples(&data, &config)?;
     write_matrix(&args.out, &samples)?;
     if let Some(plot) = &args.plot {
         let title = format!(
-            "{} samples, {} {}",
+            "{} samples, {} {}, {}",
             samples.rows(),
             describe(&config.process),
-            args.sampler
+            args.sampler,
+            score_spec::describe(&config.score)
         );
         write_atomic(plot, svg::scatter(&data, &samples, &title).as_bytes())?;
     }
     let summary = nearest_summary(&data, &samples, 1e-3);
     Ok(format!(
-        "wrote {} samples (d = {}) to {} [{}, {}, {} steps, t_min {}, {}]; within 1e-3 of a training point: {:.1}%; memorized (d1/d2 < 1/3): {:.1}%; median nearest-neighbour distance: {:.3e}",
+        "wrote {} samples (d = {}) to {} [{}, {}, {}, {} steps, t_min {}, {}]; within 1e-3 of a training point: {:.1}%; memorized (d1/d2 < 1/3): {:.1}%; median nearest-neighbour distance: {:.3e}",
         samples.rows(),
         samples.cols(),
         args.out.display(),
         describe(&config.process),
+        score_spec::describe(&config.score),
         args.sampler,
         config.steps,
         config.t_min,
@@ -261,7 +271,16 @@ fn run_score(args: &ScoreArgs) -> Result<String> {
     let spec = args.process.options().resolve()?;
     let data = read_matrix(&args.data)?;
     let queries = read_matrix(&args.queries)?;
-    let out = evaluate(&data, &queries, &spec, args.t, quantity, args.threads)?;
+    let score = args.score.resolve(data.cols())?;
+    let out = evaluate(
+        &data,
+        &queries,
+        &spec,
+        &score,
+        args.t,
+        quantity,
+        args.threads,
+    )?;
     write_matrix(&args.out, &out)?;
     Ok(format!(
         "wrote {} rows × {} columns ({} at t = {}, {}) to {}",

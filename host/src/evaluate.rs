@@ -4,6 +4,7 @@
 use crate::matrix::Matrix;
 use crate::process_spec::ProcessSpec;
 use crate::sample::with_threads;
+use crate::score_spec::{self, ScoreSpec};
 use anyhow::{anyhow, bail, Result};
 use rayon::prelude::*;
 use smoothscore_core::{Dataset, EmpiricalScore, PinnedBrownianMotion, ScoreField};
@@ -44,6 +45,7 @@ pub fn evaluate(
     data: &Matrix,
     queries: &Matrix,
     spec: &ProcessSpec,
+    score: &ScoreSpec,
     t: f32,
     quantity: Quantity,
     threads: usize,
@@ -69,12 +71,20 @@ pub fn evaluate(
             }
             let field = EmpiricalScore::new(dataset, process).map_err(|e| anyhow!("{e}"))?;
             process.check_time(t).map_err(|e| anyhow!("--t: {e}"))?;
+            if *score != ScoreSpec::Exact && quantity != Quantity::Score {
+                bail!(
+                    "--score {} applies to --what score only",
+                    score_spec::describe(score)
+                );
+            }
+            let line = score_spec::line_for(score, data)?;
+            let chosen = score_spec::build(score, dataset, process, line.as_ref())?;
             with_threads(threads, || {
                 out.values_mut()
                     .par_chunks_mut(out_cols)
                     .zip(queries.values().par_chunks(dim))
                     .map(|(row_out, query)| match quantity {
-                        Quantity::Score => field.score(t, query, row_out),
+                        Quantity::Score => chosen.score(t, query, row_out),
                         Quantity::Weights => field.weights(t, query, row_out),
                         Quantity::Mean => field.posterior_mean(t, query, row_out),
                         Quantity::Denoiser | Quantity::Drift => {
@@ -87,6 +97,9 @@ pub fn evaluate(
         ProcessSpec::Pinned { sigma } => {
             let pinned = PinnedBrownianMotion::new(dataset, sigma).map_err(|e| anyhow!("{e}"))?;
             pinned.check_time(t).map_err(|e| anyhow!("--t: {e}"))?;
+            if *score != ScoreSpec::Exact {
+                bail!("the pinned Brownian motion has its exact drift only; use --score exact");
+            }
             if !matches!(quantity, Quantity::Drift | Quantity::Mean) {
                 bail!("the pinned Brownian motion has --what drift or mean only");
             }

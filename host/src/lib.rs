@@ -8,6 +8,7 @@
 //! - [`output`]: atomic writes.
 //! - [`builtin`]: the built-in default data set.
 //! - [`process_spec`]: the process chosen on the command line.
+//! - [`score_spec`], [`line_fit`]: the score chosen on the command line (exact, kernel, PL).
 //! - [`sample`]: parallel, thread-count-independent sampling.
 //! - [`evaluate`]: the `score` command's batched evaluation.
 //! - [`metrics`]: nearest-neighbour and memorization measurements.
@@ -22,10 +23,12 @@ pub mod cli;
 pub mod docs;
 pub mod evaluate;
 pub mod formats;
+pub mod line_fit;
 pub mod manifest;
 pub mod matrix;
 pub mod metrics;
 pub mod output;
 pub mod process_spec;
 pub mod sample;
+pub mod score_spec;
 pub mod svg;

@@ -3,12 +3,13 @@
 
 use crate::matrix::Matrix;
 use crate::process_spec::ProcessSpec;
+use crate::score_spec::{self, ScoreSpec};
 use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
 use smoothscore_core::rng::SampleStreams;
 use smoothscore_core::{
-    Dataset, EmpiricalScore, FinalStep, Integrator, PinnedBrownianMotion, PinnedSampler,
-    ReverseSampler, Spacing, Workspace,
+    Dataset, FinalStep, Integrator, PinnedBrownianMotion, PinnedSampler, ReverseSampler, Spacing,
+    Workspace,
 };
 
 /// The largest dimension the host's fixed sampler buffers hold.
@@ -35,6 +36,8 @@ pub struct SampleConfig {
     pub seed: u64,
     /// Worker threads (0: all cores).
     pub threads: usize,
+    /// The score followed (reverse processes; the pinned process uses its exact drift).
+    pub score: ScoreSpec,
 }
 
 /// Runs `body` on a rayon pool of `threads` threads (0: rayon's default, all cores).
@@ -46,7 +49,7 @@ pub fn with_threads<T: Send>(threads: usize, body: impl FnOnce() -> T + Send) ->
     Ok(pool.install(body))
 }
 
-/// Draws `config.n_samples` samples from the sampler following the exact empirical score of
+/// Draws `config.n_samples` samples from the sampler following `config.score` built on
 /// `data`; returns them as an n_samples × d matrix.
 pub fn draw_samples(data: &Matrix, config: &SampleConfig) -> Result<Matrix> {
     let dim = data.cols();
@@ -63,7 +66,8 @@ pub fn draw_samples(data: &Matrix, config: &SampleConfig) -> Result<Matrix> {
         .collect();
     match config.process {
         ProcessSpec::Reverse(process) => {
-            let field = EmpiricalScore::new(dataset, process).map_err(|e| anyhow!("{e}"))?;
+            let line = score_spec::line_for(&config.score, data)?;
+            let field = score_spec::build(&config.score, dataset, process, line.as_ref())?;
             let sampler = ReverseSampler::new(
                 process,
                 config.integrator,
@@ -82,6 +86,11 @@ pub fn draw_samples(data: &Matrix, config: &SampleConfig) -> Result<Matrix> {
             )?;
         }
         ProcessSpec::Pinned { sigma } => {
+            if config.score != ScoreSpec::Exact {
+                bail!(
+                    "the pinned Brownian motion follows its exact Föllmer drift; use --score exact"
+                );
+            }
             if config.integrator != Integrator::EulerMaruyama {
                 bail!("the pinned Brownian motion is simulated with Euler–Maruyama only (--sampler em)");
             }
