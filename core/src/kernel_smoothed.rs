@@ -49,12 +49,83 @@ impl Bandwidth {
     pub fn at(&self, process: &Process, t: f32) -> Result<f32, Error> {
         match *self {
             Bandwidth::Constant { bandwidth } => Ok(bandwidth),
-            Bandwidth::SigmaTied { ratio } => {
+            Bandwidth::SigmaTied { .. } => {
                 let (_, sigma_squared) = process.coefficients(t)?;
-                Ok(math::sqrt(ratio * sigma_squared))
+                Ok(self.for_noise_variance(sigma_squared))
             }
         }
     }
+
+    /// h for a noise variance v: h, or √(c·v).
+    pub fn for_noise_variance(&self, variance: f32) -> f32 {
+        match *self {
+            Bandwidth::Constant { bandwidth } => bandwidth,
+            Bandwidth::SigmaTied { ratio } => math::sqrt(ratio * variance),
+        }
+    }
+}
+
+/// Calls `visit(w_j, x − hξ_j)` for the kernel points of `rule`, in the rule's fixed order, with
+/// the shifted query in a stack buffer of `CAP` f32 (`x.len()` ≤ `CAP`).
+pub fn for_each_shifted<const CAP: usize, F>(
+    rule: &KernelRule,
+    bandwidth: f32,
+    x: &[f32],
+    mut visit: F,
+) -> Result<(), Error>
+where
+    F: FnMut(f32, &[f32]) -> Result<(), Error>,
+{
+    let dim = x.len();
+    if dim > CAP {
+        return Err(Error::CapacityExceeded {
+            needed: dim,
+            capacity: CAP,
+        });
+    }
+    let mut point = [0.0f32; CAP];
+    let mut shifted = [0.0f32; CAP];
+    let shifted = &mut shifted[..dim];
+    rule.for_each(&mut point[..dim], |weight, xi| {
+        for ((s, &xk), &xik) in shifted.iter_mut().zip(x).zip(xi) {
+            *s = xk - bandwidth * xik;
+        }
+        visit(weight, shifted)
+    })
+}
+
+/// (K_h * f)(x) ≈ Σ_j w_j f(x − hξ_j) for a vector field `field(y, out)` (length d), accumulated
+/// into `out` in the rule's fixed order; `f` itself when h = 0.
+pub fn convolve<const CAP: usize, F>(
+    rule: &KernelRule,
+    bandwidth: f32,
+    x: &[f32],
+    out: &mut [f32],
+    mut field: F,
+) -> Result<(), Error>
+where
+    F: FnMut(&[f32], &mut [f32]) -> Result<(), Error>,
+{
+    if bandwidth == 0.0 {
+        return field(x, out);
+    }
+    if out.len() != x.len() {
+        return Err(Error::DimensionMismatch {
+            expected: x.len(),
+            found: out.len(),
+        });
+    }
+    out.fill(0.0);
+    let mut single = [0.0f32; CAP];
+    let single = single.get_mut(..x.len()).ok_or(Error::CapacityExceeded {
+        needed: x.len(),
+        capacity: CAP,
+    })?;
+    for_each_shifted::<CAP, _>(rule, bandwidth, x, |weight, shifted| {
+        field(shifted, single)?;
+        lanes::add_scaled(out, weight, single);
+        Ok(())
+    })
 }
 
 /// s̃_t = K_h * s_t^N with up to `CAP` dimensions (three stack buffers of `CAP` f32 per call).
@@ -122,23 +193,6 @@ impl<'a, const CAP: usize> KernelSmoothedScore<'a, CAP> {
         }
     }
 
-    /// Calls `visit(w_j, x − hξ_j)` for every kernel point, in the rule's order.
-    fn for_each_shifted<F>(&self, bandwidth: f32, x: &[f32], mut visit: F) -> Result<(), Error>
-    where
-        F: FnMut(f32, &[f32]) -> Result<(), Error>,
-    {
-        let dim = x.len();
-        let mut point = [0.0f32; CAP];
-        let mut shifted = [0.0f32; CAP];
-        let shifted = &mut shifted[..dim];
-        self.rule.for_each(&mut point[..dim], |weight, xi| {
-            for ((s, &xk), &xik) in shifted.iter_mut().zip(x).zip(xi) {
-                *s = xk - bandwidth * xik;
-            }
-            visit(weight, shifted)
-        })
-    }
-
     /// The estimator's variance per coordinate, Σ_j w_j (s^N(x − hξ_j) − s̃)² / (M − 1), given
     /// the smoothed score `smoothed` = s̃_t(x) computed before (a second pass over the M points).
     /// It is the Monte Carlo standard error² for [`KernelRule::MonteCarlo`] and an upper-bound
@@ -160,7 +214,7 @@ impl<'a, const CAP: usize> KernelSmoothedScore<'a, CAP> {
         }
         let mut single = [0.0f32; CAP];
         let single = &mut single[..x.len()];
-        self.for_each_shifted(bandwidth, x, |weight, shifted| {
+        for_each_shifted::<CAP, _>(&self.rule, bandwidth, x, |weight, shifted| {
             self.exact.score(t, shifted, single)?;
             for ((o, &s), &m) in out.iter_mut().zip(single.iter()).zip(smoothed) {
                 *o += weight * (s - m) * (s - m);
@@ -183,7 +237,7 @@ impl<'a, const CAP: usize> KernelSmoothedScore<'a, CAP> {
             return self.exact.log_density(t, x);
         }
         let mut total = 0.0f32;
-        self.for_each_shifted(bandwidth, x, |weight, shifted| {
+        for_each_shifted::<CAP, _>(&self.rule, bandwidth, x, |weight, shifted| {
             total += weight * self.exact.log_density(t, shifted)?;
             Ok(())
         })?;
@@ -200,16 +254,8 @@ impl<const CAP: usize> ScoreField for KernelSmoothedScore<'_, CAP> {
     fn score(&self, t: f32, x: &[f32], out: &mut [f32]) -> Result<(), Error> {
         let bandwidth = self.check_query(t, x)?;
         self.exact.data().check_dim(out.len())?;
-        if bandwidth == 0.0 {
-            return self.exact.score(t, x, out);
-        }
-        out.fill(0.0);
-        let mut single = [0.0f32; CAP];
-        let single = &mut single[..x.len()];
-        self.for_each_shifted(bandwidth, x, |weight, shifted| {
-            self.exact.score(t, shifted, single)?;
-            lanes::add_scaled(out, weight, single);
-            Ok(())
+        convolve::<CAP, _>(&self.rule, bandwidth, x, out, |shifted, single| {
+            self.exact.score(t, shifted, single)
         })
     }
 }

@@ -9,7 +9,8 @@
 //! - [`kernel_points`], [`kernel_smoothed`]: the kernel-smoothed score K_h * s^N and the LED-KDE.
 //! - [`line_score`]: Chen's (smoothed) piecewise-linear score for data on a line, its flow map.
 //! - [`score_kind`]: one enum over every score, for run-time choice without allocation.
-//! - [`pinned`]: the Föllmer drift of the pinned Brownian motion.
+//! - [`pinned`], [`pinned_smoothed`]: the Föllmer drift of the pinned Brownian motion, exact and
+//!   kernel-smoothed.
 //! - [`sampler`]: reverse SDE (Euler–Maruyama), probability-flow ODE (Euler, Heun), pinned EM.
 //! - [`rng`]: the deterministic f32 normal sampler and the per-sample stream rule.
 //! - [`lanes`]: the fixed-order 8-lane reductions that make the bits target-independent.
@@ -31,6 +32,7 @@ pub mod lanes;
 pub mod line_score;
 pub mod math;
 pub mod pinned;
+pub mod pinned_smoothed;
 pub mod rng;
 pub mod sampler;
 pub mod schedule;
@@ -42,7 +44,8 @@ pub use error::{Error, Input};
 pub use kernel_points::KernelRule;
 pub use kernel_smoothed::{Bandwidth, KernelSmoothedScore};
 pub use line_score::{LineData, LineScore, LineScoreKind};
-pub use pinned::PinnedBrownianMotion;
+pub use pinned::{DriftField, PinnedBrownianMotion};
+pub use pinned_smoothed::KernelSmoothedPinned;
 pub use sampler::{
     FinalStep, Integrator, PinnedSampler, ReverseSampler, Spacing, TimeGrid, Workspace,
 };

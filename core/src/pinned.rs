@@ -10,6 +10,33 @@ use crate::error::{check_finite, Error, Input};
 use crate::lanes;
 use crate::score::posterior_mean_with;
 
+/// A forward drift for the pinned sampler: the exact Föllmer drift or a smoothed one.
+pub trait DriftField {
+    /// The dimension d.
+    fn dim(&self) -> usize;
+
+    /// The diffusion coefficient σ of dX = u dt + σ dB.
+    fn sigma(&self) -> f32;
+
+    /// The estimate of E[X_1 | X_t = x] the drift is built from, into `out`.
+    fn terminal_mean(&self, t: f32, x: &[f32], out: &mut [f32]) -> Result<(), Error>;
+
+    /// The drift u(x, t) = (terminal mean − x) / (1 − t), into `out` (the Föllmer drift
+    /// u = (E[X_1 | X_t = x] − x)/(1 − t) for the exact terminal mean).
+    fn drift(&self, t: f32, x: &[f32], out: &mut [f32]) -> Result<(), Error> {
+        self.terminal_mean(t, x, out)?;
+        let inverse_gap = 1.0 / (1.0 - t);
+        for (o, &xk) in out.iter_mut().zip(x) {
+            *o = (*o - xk) * inverse_gap;
+        }
+        if out.iter().all(|v| v.is_finite()) {
+            Ok(())
+        } else {
+            Err(Error::Overflow { quantity: "drift" })
+        }
+    }
+}
+
 /// The Föllmer drift of an empirical target.
 #[derive(Clone, Copy, Debug)]
 pub struct PinnedBrownianMotion<'a> {
@@ -57,9 +84,19 @@ impl<'a> PinnedBrownianMotion<'a> {
             })
         }
     }
+}
+
+impl DriftField for PinnedBrownianMotion<'_> {
+    fn dim(&self) -> usize {
+        self.data.dim()
+    }
+
+    fn sigma(&self) -> f32 {
+        self.sigma
+    }
 
     /// E[X_1 | X_t = x] = Σ_i w_i x_i, w_i ∝ exp((x_i·x − ½ t‖x_i‖²) / (σ²(1 − t))), 0 ≤ t < 1.
-    pub fn terminal_mean(&self, t: f32, x: &[f32], out: &mut [f32]) -> Result<(), Error> {
+    fn terminal_mean(&self, t: f32, x: &[f32], out: &mut [f32]) -> Result<(), Error> {
         self.check_time(t)?;
         self.data.check_dim(x.len())?;
         self.data.check_dim(out.len())?;
@@ -77,20 +114,6 @@ impl<'a> PinnedBrownianMotion<'a> {
             Err(Error::Overflow {
                 quantity: "terminal mean",
             })
-        }
-    }
-
-    /// The Föllmer drift u(x, t) = (E[X_1 | X_t = x] − x) / (1 − t), 0 ≤ t < 1.
-    pub fn drift(&self, t: f32, x: &[f32], out: &mut [f32]) -> Result<(), Error> {
-        self.terminal_mean(t, x, out)?;
-        let inverse_gap = 1.0 / (1.0 - t);
-        for (o, &xk) in out.iter_mut().zip(x) {
-            *o = (*o - xk) * inverse_gap;
-        }
-        if out.iter().all(|v| v.is_finite()) {
-            Ok(())
-        } else {
-            Err(Error::Overflow { quantity: "drift" })
         }
     }
 }

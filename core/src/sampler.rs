@@ -7,7 +7,7 @@
 
 use crate::error::{check_finite, Error, Input};
 use crate::math;
-use crate::pinned::PinnedBrownianMotion;
+use crate::pinned::DriftField;
 use crate::rng::fill_standard_normal;
 use crate::schedule::Process;
 use crate::score::ScoreField;
@@ -410,9 +410,9 @@ impl PinnedSampler {
     }
 
     /// Starts at X_0 = 0, integrates to t_max, applies the final step.
-    pub fn sample<R: RngCore, const CAP: usize>(
+    pub fn sample<D: DriftField, R: RngCore, const CAP: usize>(
         &self,
-        process: &PinnedBrownianMotion<'_>,
+        process: &D,
         rng: &mut R,
         state: &mut [f32],
         workspace: &mut Workspace<CAP>,
@@ -421,19 +421,20 @@ impl PinnedSampler {
     }
 
     /// [`Self::sample`], calling `observe(t, state)` at every grid point.
-    pub fn sample_with_observer<R, O, const CAP: usize>(
+    pub fn sample_with_observer<D, R, O, const CAP: usize>(
         &self,
-        process: &PinnedBrownianMotion<'_>,
+        process: &D,
         rng: &mut R,
         state: &mut [f32],
         workspace: &mut Workspace<CAP>,
         mut observe: O,
     ) -> Result<(), Error>
     where
+        D: DriftField,
         R: RngCore,
         O: FnMut(f32, &[f32]),
     {
-        let dim = process.data().dim();
+        let dim = process.dim();
         check_state(state, dim)?;
         if workspace.dim() != dim {
             return Err(Error::DimensionMismatch {

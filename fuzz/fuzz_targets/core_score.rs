@@ -2,7 +2,7 @@
 //! a finite value or a typed error, never a panic, never a silent NaN.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use smoothscore_core::{Dataset, EmpiricalScore, PinnedBrownianMotion, Process, ScoreField};
+use smoothscore_core::{DriftField, Dataset, EmpiricalScore, PinnedBrownianMotion, Process, ScoreField};
 
 fn floats(bytes: &[u8]) -> Vec<f32> {
     bytes

@@ -7,7 +7,7 @@ use crate::sample::with_threads;
 use crate::score_spec::{self, ScoreSpec};
 use anyhow::{anyhow, bail, Result};
 use rayon::prelude::*;
-use smoothscore_core::{Dataset, EmpiricalScore, PinnedBrownianMotion, ScoreField};
+use smoothscore_core::{Dataset, DriftField, EmpiricalScore, PinnedBrownianMotion, ScoreField};
 
 /// The quantity to evaluate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

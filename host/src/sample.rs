@@ -8,8 +8,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
 use smoothscore_core::rng::SampleStreams;
 use smoothscore_core::{
-    Dataset, FinalStep, Integrator, PinnedBrownianMotion, PinnedSampler, ReverseSampler, Spacing,
-    Workspace,
+    Dataset, FinalStep, Integrator, KernelSmoothedPinned, PinnedBrownianMotion, PinnedSampler,
+    ReverseSampler, Spacing, Workspace,
 };
 
 /// The largest dimension the host's fixed sampler buffers hold.
@@ -86,11 +86,6 @@ pub fn draw_samples(data: &Matrix, config: &SampleConfig) -> Result<Matrix> {
             )?;
         }
         ProcessSpec::Pinned { sigma } => {
-            if config.score != ScoreSpec::Exact {
-                bail!(
-                    "the pinned Brownian motion follows its exact Föllmer drift; use --score exact"
-                );
-            }
             if config.integrator != Integrator::EulerMaruyama {
                 bail!("the pinned Brownian motion is simulated with Euler–Maruyama only (--sampler em)");
             }
@@ -102,13 +97,29 @@ pub fn draw_samples(data: &Matrix, config: &SampleConfig) -> Result<Matrix> {
                 config.final_step,
             )
             .map_err(|e| anyhow!("sampler (t_max = 1 − t_min): {e}"))?;
-            run_parallel(
-                &mut out,
-                streams,
-                config.threads,
-                dim,
-                |rng, state, workspace| sampler.sample(&pinned, rng, state, workspace),
-            )?;
+            match config.score {
+                ScoreSpec::Exact => run_parallel(
+                    &mut out,
+                    streams,
+                    config.threads,
+                    dim,
+                    |rng, state, workspace| sampler.sample(&pinned, rng, state, workspace),
+                )?,
+                ScoreSpec::Kernel { bandwidth, rule } => {
+                    let smoothed = KernelSmoothedPinned::<MAX_DIM>::new(pinned, bandwidth, rule)
+                        .map_err(|e| anyhow!("kernel-smoothed drift: {e}"))?;
+                    run_parallel(
+                        &mut out,
+                        streams,
+                        config.threads,
+                        dim,
+                        |rng, state, workspace| sampler.sample(&smoothed, rng, state, workspace),
+                    )?
+                }
+                ScoreSpec::Line(_) => {
+                    bail!("--score pl/smoothed-pl is for the Brownian process, not pbm")
+                }
+            }
         }
     }
     Ok(out)
