@@ -32,6 +32,8 @@ pub enum Command {
     Sample(SampleArgs),
     /// Evaluate the score (or weights, posterior mean, noise prediction, drift) at time t.
     Score(ScoreArgs),
+    /// Reproduce the seeds' experiments as tables (memorization, interpolation, …).
+    Experiment(crate::experiment::ExperimentArgs),
     /// Re-run the command recorded in a `.manifest.json` and report whether the bits match.
     Reproduce(ReproduceArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
@@ -176,6 +178,7 @@ pub fn run(cli: Cli) -> Result<String> {
     match cli.command {
         Command::Sample(args) => run_sample(&args),
         Command::Score(args) => run_score(&args),
+        Command::Experiment(args) => crate::experiment::run(&args),
         Command::Reproduce(args) => crate::manifest::reproduce(&args.manifest),
         Command::Completions(args) => crate::docs::completions(args.shell),
         Command::Manpage => crate::docs::manpage(),

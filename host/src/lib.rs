@@ -11,6 +11,7 @@
 //! - [`score_spec`], [`line_fit`]: the score chosen on the command line (exact, kernel, PL).
 //! - [`sample`]: parallel, thread-count-independent sampling.
 //! - [`evaluate`]: the `score` command's batched evaluation.
+//! - [`experiment`]: the seeds' experiments, reproduced as tables.
 //! - [`metrics`]: nearest-neighbour and memorization measurements.
 //! - [`svg`]: dependency-free SVG scatter plots.
 //! - [`manifest`]: run manifests and `reproduce`.
@@ -22,6 +23,7 @@ pub mod builtin;
 pub mod cli;
 pub mod docs;
 pub mod evaluate;
+pub mod experiment;
 pub mod formats;
 pub mod line_fit;
 pub mod manifest;
