@@ -12,6 +12,7 @@
 //! - [`sample`]: parallel, thread-count-independent sampling.
 //! - [`evaluate`]: the `score` command's batched evaluation.
 //! - [`experiment`]: the seeds' experiments, reproduced as tables.
+//! - [`led_kde_grid`]: the LED-KDE normalised on a grid (d ≤ 2).
 //! - [`metrics`]: nearest-neighbour and memorization measurements.
 //! - [`svg`]: dependency-free SVG scatter plots.
 //! - [`manifest`]: run manifests and `reproduce`.
@@ -25,6 +26,7 @@ pub mod docs;
 pub mod evaluate;
 pub mod experiment;
 pub mod formats;
+pub mod led_kde_grid;
 pub mod line_fit;
 pub mod manifest;
 pub mod matrix;
