@@ -1,0 +1,251 @@
+//! End-to-end tests of the smoothed scores, the LED-KDE grid and the experiments, as a user runs
+//! them.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn smoothscore(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_smoothscore"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn report(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn memorized_percent(text: &str) -> f64 {
+    let tail = text
+        .split("memorized (d1/d2 < 1/3): ")
+        .nth(1)
+        .expect("a memorized figure");
+    tail.split('%').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn kernel_smoothed_sampling_memorizes_less_than_the_exact_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let common = [
+        "sample",
+        "--steps",
+        "200",
+        "--n-samples",
+        "64",
+        "--seed",
+        "9",
+    ];
+    let exact = smoothscore(dir.path(), &common);
+    assert!(exact.status.success(), "{}", report(&exact));
+    let mut args = common.to_vec();
+    args.extend([
+        "--score",
+        "kernel",
+        "--bandwidth",
+        "0.2",
+        "--kernel-points",
+        "16",
+    ]);
+    let smoothed = smoothscore(dir.path(), &args);
+    let text = report(&smoothed);
+    println!("{}{text}", report(&exact));
+    assert!(smoothed.status.success(), "{text}");
+    assert!(
+        text.contains("kernel-smoothed score, h = 0.2 (Gauss–Hermite order 4)"),
+        "{text}"
+    );
+    assert!(memorized_percent(&text) < 0.5 * memorized_percent(&report(&exact)));
+}
+
+#[test]
+fn chen_scores_run_on_collinear_data_and_refuse_other_data() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("line.csv"), "-1,-2\n0,0\n1,2\n2,4\n").unwrap();
+    let ok = smoothscore(
+        dir.path(),
+        &[
+            "sample",
+            "--data",
+            "line.csv",
+            "--process",
+            "brownian",
+            "--horizon",
+            "0.05",
+            "--sampler",
+            "heun",
+            "--score",
+            "smoothed-pl",
+            "--kappa",
+            "1",
+            "--final",
+            "state",
+            "--t-min",
+            "1e-4",
+            "--steps",
+            "200",
+            "--n-samples",
+            "64",
+        ],
+    );
+    assert!(ok.status.success(), "{}", report(&ok));
+    let bent = smoothscore(
+        dir.path(),
+        &[
+            "sample",
+            "--process",
+            "brownian",
+            "--score",
+            "pl",
+            "--n-samples",
+            "4",
+        ],
+    );
+    assert_eq!(bent.status.code(), Some(1));
+    assert!(report(&bent).contains("collinear"), "{}", report(&bent));
+    let wrong_process = smoothscore(
+        dir.path(),
+        &[
+            "sample",
+            "--data",
+            "line.csv",
+            "--score",
+            "pl",
+            "--n-samples",
+            "4",
+        ],
+    );
+    assert_eq!(wrong_process.status.code(), Some(1));
+    assert!(report(&wrong_process).contains("--process brownian"));
+}
+
+#[test]
+fn bad_smoothing_options_get_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, needle) in [
+        (
+            vec!["--bandwidth", "-1"],
+            "--bandwidth must be a number ≥ 0",
+        ),
+        (
+            vec![
+                "--bandwidth",
+                "0.1",
+                "--kernel-rule",
+                "gauss-hermite",
+                "--kernel-points",
+                "10",
+            ],
+            "n^d",
+        ),
+        (
+            vec![
+                "--bandwidth",
+                "0.1",
+                "--kernel-rule",
+                "quasi",
+                "--kernel-points",
+                "9",
+            ],
+            "even",
+        ),
+        (
+            vec!["--bandwidth", "0.1", "--bandwidth-mode", "wide"],
+            "--bandwidth-mode",
+        ),
+        (
+            vec!["--bandwidth", "0.1", "--kernel-points", "0"],
+            "--kernel-points",
+        ),
+    ] {
+        let mut full = vec!["sample", "--score", "kernel", "--n-samples", "2"];
+        full.extend(args);
+        let output = smoothscore(dir.path(), &full);
+        assert_eq!(output.status.code(), Some(1), "{full:?}");
+        assert!(
+            report(&output).contains(needle),
+            "{full:?}: {}",
+            report(&output)
+        );
+        assert!(
+            !dir.path().join("samples.csv").exists(),
+            "nothing written on error"
+        );
+    }
+}
+
+#[test]
+fn density_grid_is_normalised() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = smoothscore(
+        dir.path(),
+        &[
+            "density",
+            "--t",
+            "0.05",
+            "--process",
+            "brownian",
+            "--score",
+            "kernel",
+            "--bandwidth",
+            "0.1",
+            "--grid",
+            "60",
+            "--out",
+            "grid.csv",
+        ],
+    );
+    assert!(output.status.success(), "{}", report(&output));
+    let text = std::fs::read_to_string(dir.path().join("grid.csv")).unwrap();
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 3600);
+    let dx = rows[60][0] - rows[0][0];
+    let dy = rows[1][1] - rows[0][1];
+    let mass: f64 = rows.iter().map(|r| r[2]).sum::<f64>() * dx * dy;
+    assert!((mass - 1.0).abs() < 1e-3, "mass {mass}");
+}
+
+#[test]
+fn interpolation_experiment_writes_its_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = smoothscore(
+        dir.path(),
+        &[
+            "experiment",
+            "interpolation",
+            "--dims",
+            "2",
+            "--n-samples",
+            "64",
+            "--steps",
+            "100",
+            "--kernel-points",
+            "16",
+            "--out-dir",
+            "out",
+            "--json",
+        ],
+    );
+    assert!(output.status.success(), "{}", report(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let endpoints = json["interpolation_endpoints"].as_array().unwrap();
+    let fraction = |name: &str| {
+        endpoints
+            .iter()
+            .find(|row| row["score"] == name)
+            .and_then(|row| row["fraction_between_points"].as_f64())
+            .unwrap()
+    };
+    assert_eq!(fraction("exact"), 0.0);
+    assert_eq!(fraction("pl"), 0.0);
+    assert!(fraction("smoothed-pl") > 0.1);
+    assert!(fraction("kernel") > 0.3);
+    assert!(dir.path().join("out/interpolation_endpoints.csv").exists());
+}
