@@ -249,3 +249,42 @@ fn interpolation_experiment_writes_its_tables() {
     assert!(fraction("kernel") > 0.3);
     assert!(dir.path().join("out/interpolation_endpoints.csv").exists());
 }
+
+#[test]
+fn memorization_experiment_falls_with_the_bandwidth() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = smoothscore(
+        dir.path(),
+        &[
+            "experiment",
+            "memorization",
+            "--datasets",
+            "default",
+            "--bandwidths",
+            "0,0.3",
+            "--n-samples",
+            "48",
+            "--steps",
+            "100",
+            "--json",
+            "--out-dir",
+            "m",
+        ],
+    );
+    assert!(output.status.success(), "{}", report(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rows = json["memorization"].as_array().unwrap();
+    let memorized: Vec<f64> = rows
+        .iter()
+        .map(|r| r["memorized_fraction"].as_f64().unwrap())
+        .collect();
+    println!("memorized fraction at h = 0 and 0.3·spread: {memorized:?}");
+    assert!(memorized[0] > 0.9 && memorized[1] < 0.3, "{memorized:?}");
+    for key in [
+        "mean_distance_to_held_out",
+        "train_distance_to_held_out",
+        "mmd_to_held_out",
+    ] {
+        assert!(rows[1][key].is_number(), "{key}");
+    }
+}

@@ -2,6 +2,8 @@
 //! folder, aligned text on stdout). One module per experiment.
 
 pub mod interpolation;
+pub mod memorization;
+pub mod sources;
 pub mod table;
 
 use anyhow::Result;
@@ -34,12 +36,15 @@ pub struct ExperimentArgs {
 pub enum Experiment {
     /// Chen: points on a line, exact vs PL-ESF vs smoothed PL-ESF vs kernel-smoothed score.
     Interpolation(interpolation::InterpolationArgs),
+    /// Gabriel et al.: memorized fraction and distance to held-out data vs kernel bandwidth.
+    Memorization(memorization::MemorizationArgs),
 }
 
 impl Experiment {
     fn name(&self) -> &'static str {
         match self {
             Experiment::Interpolation(_) => "interpolation",
+            Experiment::Memorization(_) => "memorization",
         }
     }
 }
@@ -48,6 +53,7 @@ impl Experiment {
 pub fn run(args: &ExperimentArgs) -> Result<String> {
     let tables: Vec<Table> = match &args.which {
         Experiment::Interpolation(options) => interpolation::run(options, args.seed, args.threads)?,
+        Experiment::Memorization(options) => memorization::run(options, args.seed, args.threads)?,
     };
     let dir = args
         .out_dir
