@@ -5,6 +5,7 @@ pub mod interpolation;
 pub mod memorization;
 pub mod sources;
 pub mod table;
+pub mod variance;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
@@ -38,6 +39,8 @@ pub enum Experiment {
     Interpolation(interpolation::InterpolationArgs),
     /// Gabriel et al.: memorized fraction and distance to held-out data vs kernel bandwidth.
     Memorization(memorization::MemorizationArgs),
+    /// Gabriel et al.: bias², variance and MSE of exact vs smoothed scores; score covariance vs PCA.
+    Variance(variance::VarianceArgs),
 }
 
 impl Experiment {
@@ -45,6 +48,7 @@ impl Experiment {
         match self {
             Experiment::Interpolation(_) => "interpolation",
             Experiment::Memorization(_) => "memorization",
+            Experiment::Variance(_) => "variance",
         }
     }
 }
@@ -54,6 +58,7 @@ pub fn run(args: &ExperimentArgs) -> Result<String> {
     let tables: Vec<Table> = match &args.which {
         Experiment::Interpolation(options) => interpolation::run(options, args.seed, args.threads)?,
         Experiment::Memorization(options) => memorization::run(options, args.seed, args.threads)?,
+        Experiment::Variance(options) => variance::run(options, args.seed)?,
     };
     let dir = args
         .out_dir
