@@ -3,6 +3,7 @@
 
 pub mod interpolation;
 pub mod memorization;
+pub mod pbm;
 pub mod sources;
 pub mod table;
 pub mod variance;
@@ -41,6 +42,8 @@ pub enum Experiment {
     Memorization(memorization::MemorizationArgs),
     /// Gabriel et al.: bias², variance and MSE of exact vs smoothed scores; score covariance vs PCA.
     Variance(variance::VarianceArgs),
+    /// Vargas et al.: VP-SDE vs pinned Brownian motion on funnel and GMM (d = 50), exact and smoothed.
+    Pbm(pbm::PbmArgs),
 }
 
 impl Experiment {
@@ -49,6 +52,7 @@ impl Experiment {
             Experiment::Interpolation(_) => "interpolation",
             Experiment::Memorization(_) => "memorization",
             Experiment::Variance(_) => "variance",
+            Experiment::Pbm(_) => "pbm",
         }
     }
 }
@@ -59,6 +63,7 @@ pub fn run(args: &ExperimentArgs) -> Result<String> {
         Experiment::Interpolation(options) => interpolation::run(options, args.seed, args.threads)?,
         Experiment::Memorization(options) => memorization::run(options, args.seed, args.threads)?,
         Experiment::Variance(options) => variance::run(options, args.seed)?,
+        Experiment::Pbm(options) => pbm::run(options, args.seed, args.threads)?,
     };
     let dir = args
         .out_dir

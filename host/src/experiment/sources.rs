@@ -3,6 +3,8 @@
 use crate::builtin::default_2d;
 use crate::matrix::Matrix;
 use anyhow::{bail, Result};
+use rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
 use smoothscore_core::rng::{fill_standard_normal, uniform_open, SampleStreams};
 
 /// Training data and held-out data of one law.
@@ -48,8 +50,48 @@ pub fn gmm_ring(count: usize, seed: u64) -> Result<Matrix> {
     Matrix::new(count, 2, values)
 }
 
+/// Neal's funnel in dimension d: v ~ N(0, 3²), x_{2..d} | v ~ N(0, e^v I) (SPEC §7).
+pub fn funnel(count: usize, dim: usize, seed: u64) -> Result<Matrix> {
+    let mut values = Vec::with_capacity(count * dim);
+    for mut rng in SampleStreams::new(seed).take(count) {
+        let mut z = vec![0.0f32; dim];
+        fill_standard_normal(&mut rng, &mut z);
+        let v = 3.0 * z[0];
+        values.push(v);
+        values.extend(z[1..].iter().map(|zk| (0.5 * v).exp() * zk));
+    }
+    Matrix::new(count, dim, values)
+}
+
+/// The means of the d-dimensional 10-component mixture: coordinates uniform on [−5, 5], drawn
+/// from xoshiro256++ seeded with 0x6a11 (fixed, so every run and every seed sees the same law).
+pub fn mixture_means(dim: usize) -> Vec<Vec<f32>> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(0x6a11);
+    (0..10)
+        .map(|_| {
+            (0..dim)
+                .map(|_| 10.0 * uniform_open(&mut rng) - 5.0)
+                .collect()
+        })
+        .collect()
+}
+
+/// A 10-component equal-weight mixture N(μ_k, I_d) with [`mixture_means`] (our instance of the
+/// d = 50 GMM of Vargas et al.; the abstract does not give their parameters).
+pub fn mixture(count: usize, dim: usize, seed: u64) -> Result<Matrix> {
+    let means = mixture_means(dim);
+    let mut values = Vec::with_capacity(count * dim);
+    for mut rng in SampleStreams::new(seed).take(count) {
+        let component = (uniform_open(&mut rng) * 10.0) as usize % 10;
+        let mut z = vec![0.0f32; dim];
+        fill_standard_normal(&mut rng, &mut z);
+        values.extend(means[component].iter().zip(&z).map(|(m, zk)| m + zk));
+    }
+    Matrix::new(count, dim, values)
+}
+
 /// The named source: `default` (the built-in 64 points; held out: 512 fresh two-moons draws),
-/// `gmm-ring` (128 training points, 512 held out).
+/// `gmm-ring` (128 training points, 512 held out), `funnel50` and `gmm50` (512 and 512).
 pub fn load(name: &str, seed: u64, _mnist_train: usize) -> Result<Source> {
     Ok(match name {
         "default" => Source {
@@ -60,7 +102,17 @@ pub fn load(name: &str, seed: u64, _mnist_train: usize) -> Result<Source> {
             train: gmm_ring(128, seed)?,
             held_out: gmm_ring(512, seed ^ 0x5eed)?,
         },
-        other => bail!("unknown data set '{other}' (expected default, gmm-ring or mnist)"),
+        "funnel50" => Source {
+            train: funnel(512, 50, seed)?,
+            held_out: funnel(512, 50, seed ^ 0x5eed)?,
+        },
+        "gmm50" => Source {
+            train: mixture(512, 50, seed)?,
+            held_out: mixture(512, 50, seed ^ 0x5eed)?,
+        },
+        other => bail!(
+            "unknown data set '{other}' (expected default, gmm-ring, funnel50, gmm50 or mnist)"
+        ),
     })
 }
 
