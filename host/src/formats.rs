@@ -15,6 +15,8 @@ pub enum Format {
     Csv,
     /// NumPy `.npy`, version 1–3, little-endian f32 or f64, C order, 1-D or 2-D.
     Npy,
+    /// MNIST IDX images (`…-idx3-ubyte`, raw or `.gz`), read only, pixels scaled to [0, 1].
+    Idx,
 }
 
 impl Format {
@@ -27,8 +29,15 @@ impl Format {
         {
             Some(ext) if ext == "csv" => Ok(Format::Csv),
             Some(ext) if ext == "npy" => Ok(Format::Npy),
+            _ if path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.contains("-idx3-ubyte")) =>
+            {
+                Ok(Format::Idx)
+            }
             _ => bail!(
-                "{}: unknown file format (expected a .csv or .npy extension)",
+                "{}: unknown file format (expected a .csv or .npy extension, or an MNIST …-idx3-ubyte[.gz] file)",
                 path.display()
             ),
         }
@@ -39,10 +48,11 @@ impl Format {
 /// non-finite values.
 pub fn read_matrix(path: &Path) -> Result<Matrix> {
     let format = Format::from_path(path)?;
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = || std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
     let matrix = match format {
-        Format::Csv => parse_csv(&bytes),
-        Format::Npy => parse_npy(&bytes),
+        Format::Csv => parse_csv(&bytes()?),
+        Format::Npy => parse_npy(&bytes()?),
+        Format::Idx => crate::idx::load_images(path, &crate::idx::IdxOptions::default()),
     }
     .with_context(|| format!("{}", path.display()))?;
     if let Some(index) = matrix.values().iter().position(|v| !v.is_finite()) {
@@ -62,6 +72,10 @@ pub fn write_matrix(path: &Path, matrix: &Matrix) -> Result<()> {
     let bytes = match Format::from_path(path)? {
         Format::Csv => csv_bytes(matrix),
         Format::Npy => npy_bytes(matrix),
+        Format::Idx => bail!(
+            "{}: IDX is read-only here; write .csv or .npy",
+            path.display()
+        ),
     };
     write_atomic(path, &bytes)
 }

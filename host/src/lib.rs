@@ -5,6 +5,7 @@
 //!
 //! - [`matrix`]: the dense row-major f32 matrix.
 //! - [`formats`]: CSV and NPY reading/writing with clear errors.
+//! - [`idx`]: MNIST IDX images (raw or gzip), scaled, filtered by digit.
 //! - [`output`]: atomic writes.
 //! - [`builtin`]: the built-in default data set.
 //! - [`process_spec`]: the process chosen on the command line.
@@ -26,6 +27,7 @@ pub mod docs;
 pub mod evaluate;
 pub mod experiment;
 pub mod formats;
+pub mod idx;
 pub mod led_kde_grid;
 pub mod line_fit;
 pub mod manifest;

@@ -1,6 +1,7 @@
 //! The data sets the experiments run on: a training set and held-out data from the same law.
 
 use crate::builtin::default_2d;
+use crate::idx::{load_images, IdxOptions};
 use crate::matrix::Matrix;
 use anyhow::{bail, Result};
 use rand_core::SeedableRng;
@@ -90,10 +91,36 @@ pub fn mixture(count: usize, dim: usize, seed: u64) -> Result<Matrix> {
     Matrix::new(count, dim, values)
 }
 
+/// MNIST: the first `train` training images from `../shared/data/mnist` (beside the project,
+/// when present) or the shipped `fixtures/mnist` subset (500), held out: the test images (10000
+/// or 100), pixels in [0, 1].
+pub fn mnist(train: usize) -> Result<Source> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let shared = root.join("../shared/data/mnist");
+    let dir = if shared.join("train-images-idx3-ubyte.gz").exists() {
+        shared
+    } else {
+        root.join("fixtures/mnist")
+    };
+    let options = |limit| IdxOptions {
+        limit,
+        ..IdxOptions::default()
+    };
+    Ok(Source {
+        train: load_images(
+            &dir.join("train-images-idx3-ubyte.gz"),
+            &options(Some(train)),
+        )?,
+        held_out: load_images(&dir.join("t10k-images-idx3-ubyte.gz"), &options(Some(1000)))?,
+    })
+}
+
 /// The named source: `default` (the built-in 64 points; held out: 512 fresh two-moons draws),
-/// `gmm-ring` (128 training points, 512 held out), `funnel50` and `gmm50` (512 and 512).
-pub fn load(name: &str, seed: u64, _mnist_train: usize) -> Result<Source> {
+/// `gmm-ring` (128 training points, 512 held out), `funnel50` and `gmm50` (512 and 512), `mnist`
+/// (see [`mnist`]).
+pub fn load(name: &str, seed: u64, mnist_train: usize) -> Result<Source> {
     Ok(match name {
+        "mnist" => mnist(mnist_train)?,
         "default" => Source {
             train: default_2d()?,
             held_out: two_moons(512, seed ^ 0x5eed)?,
