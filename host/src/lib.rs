@@ -14,7 +14,9 @@
 //! - [`evaluate`]: the `score` command's batched evaluation.
 //! - [`experiment`]: the seeds' experiments, reproduced as tables.
 //! - [`led_kde_grid`]: the LED-KDE normalised on a grid (d ≤ 2).
+//! - [`distances`]: MMD, energy distance, sliced Wasserstein-2, kNN KL between samples.
 //! - [`metrics`]: nearest-neighbour and memorization measurements.
+//! - [`synthetic`]: seeded synthetic sets with their true densities and scores.
 //! - [`svg`]: dependency-free SVG scatter plots.
 //! - [`manifest`]: run manifests and `reproduce`.
 //! - [`docs`]: shell completions and the man page, generated from the clap definition.
@@ -23,6 +25,7 @@
 
 pub mod builtin;
 pub mod cli;
+pub mod distances;
 pub mod docs;
 pub mod evaluate;
 pub mod experiment;
@@ -38,3 +41,4 @@ pub mod process_spec;
 pub mod sample;
 pub mod score_spec;
 pub mod svg;
+pub mod synthetic;

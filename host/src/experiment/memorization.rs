@@ -6,6 +6,7 @@
 
 use super::sources::{self, Source};
 use super::table::Table;
+use crate::distances::mmd_rbf;
 use crate::matrix::Matrix;
 use crate::metrics::{nearest_summary, two_nearest};
 use crate::process_spec::ProcessSpec;
@@ -117,7 +118,7 @@ pub fn run(args: &MemorizationArgs, seed: u64, threads: usize) -> Result<Vec<Tab
                 summary.median_nearest.into(),
                 mean_nearest_distance(&samples, &held_out).into(),
                 baseline.into(),
-                sources::mmd_rbf(&samples, &held_out).into(),
+                mmd_rbf(&samples, &held_out)?.into(),
             ]);
         }
     }

@@ -4,8 +4,9 @@
 //! the true law, and the mean distance to held-out data.
 
 use super::memorization::{coordinate_spread, mean_nearest_distance};
-use super::sources::{self, mmd_rbf, Source};
+use super::sources::{self, Source};
 use super::table::Table;
+use crate::distances::mmd_rbf;
 use crate::metrics::nearest_summary;
 use crate::process_spec::ProcessSpec;
 use crate::sample::{draw_samples, SampleConfig};
@@ -90,7 +91,7 @@ pub fn run(args: &PbmArgs, seed: u64, threads: usize) -> Result<Vec<Table>> {
                     process_name.into(),
                     score_name.into(),
                     summary.memorized_fraction.into(),
-                    mmd_rbf(&samples, &held_out).into(),
+                    mmd_rbf(&samples, &held_out)?.into(),
                     mean_nearest_distance(&samples, &held_out).into(),
                     baseline.into(),
                 ]);

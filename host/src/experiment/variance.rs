@@ -9,9 +9,10 @@
 
 use super::table::Table;
 use crate::sample::MAX_DIM;
+use crate::synthetic::GaussianMixture;
 use anyhow::{anyhow, Result};
 use clap::Args;
-use smoothscore_core::rng::{fill_standard_normal, uniform_open, SampleStreams};
+use smoothscore_core::rng::{fill_standard_normal, SampleStreams};
 use smoothscore_core::{
     Bandwidth, Dataset, EmpiricalScore, KernelRule, KernelSmoothedScore, Process, ScoreField,
 };
@@ -32,85 +33,52 @@ pub struct VarianceArgs {
     #[arg(long, default_value_t = 32)]
     pub resamples: usize,
     /// Query points per (t, h), drawn from p_t.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 256)]
     pub queries: usize,
     /// Kernel points M (Gauss–Hermite in d = 2).
     #[arg(long, default_value_t = 36)]
     pub kernel_points: usize,
 }
 
-/// A data law with a closed-form noised score under the Brownian process.
-#[derive(Clone, Copy, Debug)]
-enum Law {
-    /// N(0, I₂).
-    Gaussian,
-    /// 8 Gaussians N(μ_k, 0.1² I), μ_k = 2(cos 2πk/8, sin 2πk/8).
-    Ring,
+/// A data law with a closed-form noised score under the Brownian process (α = 1, σ² = t).
+struct Law {
+    name: &'static str,
+    mixture: GaussianMixture,
 }
 
-const RING_RADIUS: f32 = 2.0;
-const RING_WIDTH: f32 = 0.1;
-
 impl Law {
-    fn name(self) -> &'static str {
-        match self {
-            Law::Gaussian => "gaussian",
-            Law::Ring => "gmm-ring",
-        }
+    fn all() -> [Law; 2] {
+        [
+            Law {
+                name: "gaussian",
+                mixture: GaussianMixture::gaussian(vec![0.0, 0.0], 1.0),
+            },
+            Law {
+                name: "gmm-ring",
+                mixture: GaussianMixture::ring8(),
+            },
+        ]
     }
 
-    fn centre(k: usize) -> [f32; 2] {
-        let angle = std::f32::consts::TAU * k as f32 / 8.0;
-        [RING_RADIUS * angle.cos(), RING_RADIUS * angle.sin()]
+    /// `count` draws of X_t = X_0 + √t Z.
+    fn draw(&self, count: usize, t: f32, seed: u64) -> Result<Vec<f32>> {
+        let clean = self.mixture.sample(count, seed)?;
+        let mut noise = vec![0.0f32; clean.values().len()];
+        let mut rng = SampleStreams::new(seed ^ 0x7e57)
+            .next()
+            .ok_or_else(|| anyhow!("no stream"))?;
+        fill_standard_normal(&mut rng, &mut noise);
+        Ok(clean
+            .values()
+            .iter()
+            .zip(&noise)
+            .map(|(x, z)| x + t.sqrt() * z)
+            .collect())
     }
 
-    /// `count` draws of X_t = X_0 + √t Z (t = 0: the data law).
-    fn draw(self, count: usize, t: f32, seed: u64) -> Vec<f32> {
-        let mut values = Vec::with_capacity(2 * count);
-        for mut rng in SampleStreams::new(seed).take(count) {
-            let mut z = [0.0f32; 4];
-            fill_standard_normal(&mut rng, &mut z);
-            let (centre, width) = match self {
-                Law::Gaussian => ([0.0, 0.0], 1.0),
-                Law::Ring => (
-                    Law::centre((uniform_open(&mut rng) * 8.0) as usize % 8),
-                    RING_WIDTH,
-                ),
-            };
-            for k in 0..2 {
-                values.push(centre[k] + width * z[k] + t.sqrt() * z[k + 2]);
-            }
-        }
-        values
-    }
-
-    /// The true score of p_t: −x/(1 + t), or Σ_k r_k(x)(μ_k − x)/(s² + t) for the ring.
-    fn score(self, t: f64, x: &[f32]) -> [f64; 2] {
-        let x = [f64::from(x[0]), f64::from(x[1])];
-        match self {
-            Law::Gaussian => [-x[0] / (1.0 + t), -x[1] / (1.0 + t)],
-            Law::Ring => {
-                let variance = f64::from(RING_WIDTH).powi(2) + t;
-                let logits: Vec<f64> = (0..8)
-                    .map(|k| {
-                        let c = Law::centre(k);
-                        -((x[0] - f64::from(c[0])).powi(2) + (x[1] - f64::from(c[1])).powi(2))
-                            / (2.0 * variance)
-                    })
-                    .collect();
-                let top = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let weights: Vec<f64> = logits.iter().map(|l| (l - top).exp()).collect();
-                let total: f64 = weights.iter().sum();
-                let mut out = [0.0; 2];
-                for (k, w) in weights.iter().enumerate() {
-                    let c = Law::centre(k);
-                    for j in 0..2 {
-                        out[j] += w / total * (f64::from(c[j]) - x[j]) / variance;
-                    }
-                }
-                out
-            }
-        }
+    /// The true score of p_t.
+    fn score(&self, t: f64, x: &[f32]) -> Vec<f64> {
+        self.mixture.score(1.0, t, x)
     }
 }
 
@@ -135,7 +103,7 @@ fn estimate(
 
 /// (bias², variance) averaged over queries from p_t.
 fn bias_variance(
-    law: Law,
+    law: &Law,
     args: &VarianceArgs,
     n_train: usize,
     t: f32,
@@ -143,10 +111,10 @@ fn bias_variance(
     rule: KernelRule,
     seed: u64,
 ) -> Result<(f64, f64)> {
-    let queries = law.draw(args.queries, t, seed ^ 0xa11ce);
+    let queries = law.draw(args.queries, t, seed ^ 0xa11ce)?;
     let training: Vec<Vec<f32>> = (0..args.resamples)
         .map(|r| law.draw(n_train, 0.0, seed.wrapping_add(1000 + r as u64)))
-        .collect();
+        .collect::<Result<_>>()?;
     let (mut bias2, mut variance) = (0.0, 0.0);
     for x in queries.chunks(2) {
         let truth = law.score(f64::from(t), x);
@@ -395,12 +363,12 @@ pub fn run(args: &VarianceArgs, seed: u64) -> Result<Vec<Table>> {
             "mse",
         ],
     );
-    for law in [Law::Gaussian, Law::Ring] {
+    for law in &Law::all() {
         for &t in &args.times {
             for &h in &args.bandwidths {
                 let (bias2, variance) = bias_variance(law, args, args.n_train, t, h, rule, seed)?;
                 bias_table.push(vec![
-                    law.name().into(),
+                    law.name.into(),
                     f64::from(t).into(),
                     f64::from(h).into(),
                     bias2.into(),
@@ -437,7 +405,7 @@ pub fn run(args: &VarianceArgs, seed: u64) -> Result<Vec<Table>> {
             "mse_exact_16n",
         ],
     );
-    for law in [Law::Gaussian, Law::Ring] {
+    for law in &Law::all() {
         for &t in &args.times {
             let exact = |n: usize| -> Result<f64> {
                 let (b, v) = bias_variance(law, args, n, t, 0.0, rule, seed)?;
@@ -451,7 +419,7 @@ pub fn run(args: &VarianceArgs, seed: u64) -> Result<Vec<Table>> {
             for &h in args.bandwidths.iter().filter(|&&h| h > 0.0) {
                 let (b, v) = bias_variance(law, args, args.n_train, t, h, rule, seed)?;
                 more_data.push(vec![
-                    law.name().into(),
+                    law.name.into(),
                     f64::from(t).into(),
                     f64::from(h).into(),
                     (b + v).into(),
@@ -487,36 +455,5 @@ mod tests {
         assert!(largest_principal_angle(&span, &rotated) < 1e-6);
         let other = [vec![1.0, 0.0, 0.0], vec![0.0, 0.0, 1.0]];
         assert!((largest_principal_angle(&span, &other) - 90.0).abs() < 1e-6);
-    }
-
-    #[test]
-    fn ring_score_matches_a_finite_difference_of_its_log_density() {
-        let log_density = |t: f64, x: [f64; 2]| {
-            let variance = f64::from(RING_WIDTH).powi(2) + t;
-            (0..8)
-                .map(|k| {
-                    let c = Law::centre(k);
-                    (-((x[0] - f64::from(c[0])).powi(2) + (x[1] - f64::from(c[1])).powi(2))
-                        / (2.0 * variance))
-                        .exp()
-                })
-                .sum::<f64>()
-                .ln()
-        };
-        let (t, x) = (0.3, [1.1f32, 0.7]);
-        let score = Law::Ring.score(t, &x);
-        let step = 1e-5;
-        for j in 0..2 {
-            let mut plus = [f64::from(x[0]), f64::from(x[1])];
-            let mut minus = plus;
-            plus[j] += step;
-            minus[j] -= step;
-            let numeric = (log_density(t, plus) - log_density(t, minus)) / (2.0 * step);
-            assert!(
-                (numeric - score[j]).abs() < 1e-5,
-                "{numeric} vs {}",
-                score[j]
-            );
-        }
     }
 }
