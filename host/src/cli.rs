@@ -34,6 +34,10 @@ pub enum Command {
     Score(ScoreArgs),
     /// The LED-KDE p̂_t ∝ exp(K_h * log p_t^N) normalised on a grid (d ≤ 2): x, [y,] density rows.
     Density(DensityArgs),
+    /// Data sets: list, generate to a file, describe a file.
+    Data(crate::cmd_data::DataArgs),
+    /// Sample-quality metrics against the training set and a held-out set.
+    Eval(crate::cmd_eval::EvalArgs),
     /// Reproduce the seeds' experiments as tables (memorization, interpolation, …).
     Experiment(crate::experiment::ExperimentArgs),
     /// Re-run the command recorded in a `.manifest.json` and report whether the bits match.
@@ -210,6 +214,8 @@ pub fn run(cli: Cli) -> Result<String> {
         Command::Sample(args) => run_sample(&args),
         Command::Score(args) => run_score(&args),
         Command::Density(args) => run_density(&args),
+        Command::Data(args) => crate::cmd_data::run(&args),
+        Command::Eval(args) => crate::cmd_eval::run(&args),
         Command::Experiment(args) => crate::experiment::run(&args),
         Command::Reproduce(args) => crate::manifest::reproduce(&args.manifest),
         Command::Completions(args) => crate::docs::completions(args.shell),

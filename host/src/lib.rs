@@ -20,11 +20,14 @@
 //! - [`svg`]: dependency-free SVG scatter plots.
 //! - [`manifest`]: run manifests and `reproduce`.
 //! - [`docs`]: shell completions and the man page, generated from the clap definition.
+//! - [`cmd_data`], [`cmd_eval`]: the `data` and `eval` commands.
 //! - [`cli`]: the clap definitions and commands.
 #![deny(missing_docs)]
 
 pub mod builtin;
 pub mod cli;
+pub mod cmd_data;
+pub mod cmd_eval;
 pub mod distances;
 pub mod docs;
 pub mod evaluate;

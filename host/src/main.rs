@@ -5,6 +5,7 @@ use clap::error::ErrorKind;
 use clap::Parser;
 use smoothscore::cli::{run, Cli};
 use smoothscore::manifest;
+use std::io::Write;
 
 fn main() {
     let cli = match Cli::try_parse() {
@@ -33,7 +34,16 @@ fn main() {
         }
         None => Ok(report),
     }) {
-        Ok(report) => println!("{report}"),
+        Ok(report) => {
+            // A closed pipe (`smoothscore … | head`) is not an error of the run.
+            let mut stdout = std::io::stdout().lock();
+            if let Err(error) = writeln!(stdout, "{report}") {
+                if error.kind() != std::io::ErrorKind::BrokenPipe {
+                    eprintln!("error: cannot write the report: {error}");
+                    std::process::exit(1);
+                }
+            }
+        }
         Err(error) => {
             eprintln!("error: {error:#}");
             std::process::exit(1);

@@ -288,3 +288,134 @@ fn memorization_experiment_falls_with_the_bandwidth() {
         assert!(rows[1][key].is_number(), "{key}");
     }
 }
+
+#[test]
+fn data_generate_describe_and_eval_work_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = smoothscore(dir.path(), args);
+        assert!(output.status.success(), "{args:?}: {}", report(&output));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    run(&[
+        "data",
+        "generate",
+        "gmm-ring",
+        "--n",
+        "300",
+        "--out",
+        "train.csv",
+    ]);
+    run(&[
+        "data", "generate", "gmm-ring", "--n", "300", "--seed", "5", "--out", "test.npy",
+    ]);
+    let described = run(&["data", "describe", "train.csv"]);
+    assert!(described.contains("N = 300, d = 2"), "{described}");
+    run(&[
+        "sample",
+        "--data",
+        "train.csv",
+        "--n-samples",
+        "64",
+        "--steps",
+        "100",
+        "--out",
+        "s.csv",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&run(&[
+        "eval",
+        "--samples",
+        "s.csv",
+        "--train",
+        "train.csv",
+        "--test",
+        "test.npy",
+        "--json",
+    ]))
+    .unwrap();
+    for key in [
+        "memorized_fraction",
+        "mmd",
+        "energy_distance",
+        "sliced_wasserstein",
+        "mean_distance_to_test",
+    ] {
+        assert!(json[key].is_number(), "{key}: {json}");
+    }
+    assert!(json["memorized_fraction"].as_f64().unwrap() > 0.5);
+    std::fs::write(dir.path().join("wide.csv"), "1,2,3\n4,5,6\n").unwrap();
+    let wrong = smoothscore(
+        dir.path(),
+        &["eval", "--samples", "wide.csv", "--train", "train.csv"],
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        report(&wrong).contains("d = 3 but the training set has d = 2"),
+        "{}",
+        report(&wrong)
+    );
+    let unknown = smoothscore(
+        dir.path(),
+        &["data", "generate", "spiral", "--out", "x.csv"],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(!dir.path().join("x.csv").exists());
+}
+
+/// Gabriel et al.: the empirical score's variance blows up as t → 0 while its spatial
+/// correlation falls (the covariance spreads over more directions); at large t the covariance's
+/// top axes are the data's principal axes. Kernel smoothing lowers the variance.
+#[test]
+fn variance_experiment_shows_the_small_time_blow_up_and_the_pca_alignment() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = smoothscore(
+        dir.path(),
+        &[
+            "experiment",
+            "variance",
+            "--times",
+            "0.01,0.1,1",
+            "--bandwidths",
+            "0,0.3",
+            "--queries",
+            "96",
+            "--resamples",
+            "16",
+            "--json",
+            "--out-dir",
+            "v",
+        ],
+    );
+    assert!(output.status.success(), "{}", report(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rows = json["variance_bias"].as_array().unwrap();
+    let pick = |t: f64, h: f64, key: &str| {
+        rows.iter()
+            .find(|r| {
+                r["dataset"] == "gaussian"
+                    && (r["t"].as_f64().unwrap() - t).abs() < 1e-6
+                    && (r["bandwidth"].as_f64().unwrap() - h).abs() < 1e-6
+            })
+            .and_then(|r| r[key].as_f64())
+            .unwrap()
+    };
+    for t in [0.01, 0.1, 1.0] {
+        println!(
+            "gaussian t = {t}: exact bias² {:.4}, variance {:.4}; h = 0.3 variance {:.4}",
+            pick(t, 0.0, "bias_squared"),
+            pick(t, 0.0, "variance"),
+            pick(t, 0.3, "variance")
+        );
+    }
+    assert!(pick(0.01, 0.0, "variance") > 10.0 * pick(0.1, 0.0, "variance"));
+    assert!(pick(0.1, 0.0, "variance") > 10.0 * pick(1.0, 0.0, "variance"));
+    assert!(pick(0.01, 0.0, "variance") > pick(0.01, 0.0, "bias_squared"));
+    assert!(pick(0.01, 0.3, "variance") < 0.6 * pick(0.01, 0.0, "variance"));
+    let pca = json["variance_pca"].as_array().unwrap();
+    for row in pca {
+        println!("{row}");
+    }
+    let share = |i: usize| pca[i]["top2_variance_share"].as_f64().unwrap();
+    assert!(pca[2]["angle_to_data_pca_degrees"].as_f64().unwrap() < 40.0);
+    assert!(share(0) < share(2), "the covariance spreads out at small t");
+}

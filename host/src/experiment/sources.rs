@@ -14,17 +14,23 @@ pub struct Source {
     pub held_out: Matrix,
 }
 
+/// `../shared/data/mnist` beside the project when it holds MNIST, else the shipped
+/// `fixtures/mnist` subset.
+pub fn mnist_dir() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let shared = root.join("../shared/data/mnist");
+    if shared.join("train-images-idx3-ubyte.gz").exists() {
+        shared
+    } else {
+        root.join("fixtures/mnist")
+    }
+}
+
 /// MNIST: the first `train` training images from `../shared/data/mnist` (beside the project,
 /// when present) or the shipped `fixtures/mnist` subset (500), held out: the test images (10000
 /// or 100), pixels in [0, 1].
 pub fn mnist(train: usize) -> Result<Source> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let shared = root.join("../shared/data/mnist");
-    let dir = if shared.join("train-images-idx3-ubyte.gz").exists() {
-        shared
-    } else {
-        root.join("fixtures/mnist")
-    };
+    let dir = mnist_dir();
     let options = |limit| IdxOptions {
         limit,
         ..IdxOptions::default()

@@ -101,7 +101,8 @@ fn estimate(
     smoothed.score(t, x, out).map_err(|e| anyhow!("{e}"))
 }
 
-/// (bias², variance) averaged over queries from p_t.
+/// (bias², variance) averaged over queries from p_t; both unbiased over the R resamples
+/// (sample variance with R − 1, bias² = ‖mean − s‖² − variance/R).
 fn bias_variance(
     law: &Law,
     args: &VarianceArgs,
@@ -127,8 +128,11 @@ fn bias_variance(
         let count = estimates.len() as f64;
         for j in 0..2 {
             let mean = estimates.iter().map(|e| e[j]).sum::<f64>() / count;
-            bias2 += (mean - truth[j]).powi(2);
-            variance += estimates.iter().map(|e| (e[j] - mean).powi(2)).sum::<f64>() / count;
+            // Unbiased: E‖mean − s‖² = bias² + Var/R, so subtract the sample variance / R.
+            let sample_variance =
+                estimates.iter().map(|e| (e[j] - mean).powi(2)).sum::<f64>() / (count - 1.0);
+            bias2 += (mean - truth[j]).powi(2) - sample_variance / count;
+            variance += sample_variance;
         }
     }
     let queries = args.queries as f64;

@@ -1,0 +1,144 @@
+//! `smoothscore eval`: every sample-quality metric of a samples file against the training set and
+//! optionally a held-out test set, as a table or JSON (snake_case keys).
+
+use crate::distances::{energy_distance, knn_kl, mmd_rbf, sliced_wasserstein};
+use crate::experiment::memorization::mean_nearest_distance;
+use crate::formats::read_matrix;
+use crate::matrix::Matrix;
+use crate::metrics::{nearest_summary, two_nearest};
+use anyhow::{bail, Result};
+use clap::Args;
+use serde_json::{json, Map, Value};
+use std::path::PathBuf;
+
+/// `smoothscore eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Samples (.csv, .npy or IDX).
+    #[arg(long)]
+    pub samples: PathBuf,
+    /// Training set.
+    #[arg(long)]
+    pub train: PathBuf,
+    /// Held-out test set (or draws of the true law) for the distribution distances.
+    #[arg(long)]
+    pub test: Option<PathBuf>,
+    /// Radius of the "within r of a training point" fraction.
+    #[arg(long, default_value_t = 1e-3)]
+    pub radius: f64,
+    /// Random projections of the sliced Wasserstein distance.
+    #[arg(long, default_value_t = 128)]
+    pub projections: usize,
+    /// Seed of the projections.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Mean leave-one-out nearest-neighbour distance within `train`.
+fn train_nearest_distance(train: &Matrix) -> f64 {
+    let total: f64 = train.iter_rows().map(|row| two_nearest(train, row).1).sum();
+    total / train.rows().max(1) as f64
+}
+
+fn check_dims(name: &str, matrix: &Matrix, dim: usize) -> Result<()> {
+    if matrix.cols() != dim {
+        bail!(
+            "{name} has d = {} but the training set has d = {dim}",
+            matrix.cols()
+        );
+    }
+    Ok(())
+}
+
+/// The metrics as an ordered JSON object.
+pub fn metrics(
+    samples: &Matrix,
+    train: &Matrix,
+    test: Option<&Matrix>,
+    args: &EvalArgs,
+) -> Result<Map<String, Value>> {
+    let dim = train.cols();
+    check_dims("the samples file", samples, dim)?;
+    let summary = nearest_summary(train, samples, args.radius);
+    let mut out = Map::new();
+    out.insert("n_samples".into(), json!(samples.rows()));
+    out.insert("n_train".into(), json!(train.rows()));
+    out.insert("dim".into(), json!(dim));
+    out.insert(
+        "memorized_fraction".into(),
+        json!(summary.memorized_fraction),
+    );
+    out.insert(
+        "within_radius_fraction".into(),
+        json!(summary.within_radius),
+    );
+    out.insert("radius".into(), json!(args.radius));
+    out.insert(
+        "median_distance_to_train".into(),
+        json!(summary.median_nearest),
+    );
+    out.insert(
+        "mean_distance_to_train".into(),
+        json!(mean_nearest_distance(samples, train)),
+    );
+    if train.rows() >= 2 {
+        out.insert(
+            "train_nearest_neighbour_distance".into(),
+            json!(train_nearest_distance(train)),
+        );
+    }
+    if let Some(test) = test {
+        check_dims("the test file", test, dim)?;
+        out.insert("n_test".into(), json!(test.rows()));
+        out.insert(
+            "mean_distance_to_test".into(),
+            json!(mean_nearest_distance(samples, test)),
+        );
+        out.insert(
+            "train_distance_to_test".into(),
+            json!(mean_nearest_distance(train, test)),
+        );
+        out.insert("mmd".into(), json!(mmd_rbf(samples, test)?));
+        out.insert(
+            "energy_distance".into(),
+            json!(energy_distance(samples, test)?),
+        );
+        out.insert(
+            "sliced_wasserstein".into(),
+            json!(sliced_wasserstein(
+                samples,
+                test,
+                args.projections,
+                args.seed
+            )?),
+        );
+        if dim <= 2 {
+            let kl = knn_kl(samples, test).map_or(Value::Null, |v| json!(v));
+            out.insert("kl".into(), kl);
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `eval`.
+pub fn run(args: &EvalArgs) -> Result<String> {
+    let samples = read_matrix(&args.samples)?;
+    let train = read_matrix(&args.train)?;
+    let test = args.test.as_deref().map(read_matrix).transpose()?;
+    let values = metrics(&samples, &train, test.as_ref(), args)?;
+    if args.json {
+        return Ok(serde_json::to_string_pretty(&Value::Object(values))?);
+    }
+    let width = values.keys().map(String::len).max().unwrap_or(0);
+    Ok(values
+        .iter()
+        .map(|(key, value)| match value.as_f64() {
+            Some(number) if value.is_f64() => format!("{key:<width$}  {number:.6}"),
+            _ => format!("{key:<width$}  {value}"),
+        })
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
