@@ -46,9 +46,10 @@ impl<'a> Dataset<'a> {
         self.points
     }
 
-    /// The rows x_1..x_N in index order.
+    /// The rows x_1..x_N in index order (d ≥ 1 is checked by [`Dataset::new`]; `max(1)` only
+    /// keeps the compiler from linking a panic path for d = 0).
     pub fn rows(&self) -> core::slice::ChunksExact<'a, f32> {
-        self.points.chunks_exact(self.dim)
+        self.points.chunks_exact(self.dim.max(1))
     }
 
     /// Returns `Err(DimensionMismatch)` unless `len == d`.

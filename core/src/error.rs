@@ -76,6 +76,23 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// The variant's name, for reports that cannot afford `core::fmt` (e.g. firmware).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Error::EmptyData => "EmptyData",
+            Error::DimensionMismatch { .. } => "DimensionMismatch",
+            Error::RaggedData { .. } => "RaggedData",
+            Error::NonFinite { .. } => "NonFinite",
+            Error::TimeOutOfDomain { .. } => "TimeOutOfDomain",
+            Error::ZeroSigma { .. } => "ZeroSigma",
+            Error::InvalidParameter { .. } => "InvalidParameter",
+            Error::CapacityExceeded { .. } => "CapacityExceeded",
+            Error::Overflow { .. } => "Overflow",
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {

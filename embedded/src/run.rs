@@ -1,0 +1,94 @@
+//! The run the firmware and its host twin both perform, in `no_std` code shared by both: the
+//! default 2-D set, the reverse VP-SDE (linear β, Euler–Maruyama, geometric grid of `STEPS`
+//! steps to t_min = 10⁻³, denoised), `SAMPLES` samples from the xoshiro256++ streams of `SEED`,
+//! with the exact score and with the kernel-smoothed score (h = 0.1, Gauss–Hermite order 4).
+
+use smoothscore_core::rng::SampleStreams;
+use smoothscore_core::{
+    Bandwidth, Dataset, EmpiricalScore, Error, FinalStep, Integrator, KernelRule,
+    KernelSmoothedScore, Process, ReverseSampler, ScoreField, Spacing, Workspace,
+};
+
+/// Seed of the sample streams.
+pub const SEED: u64 = 2026;
+/// Samples per configuration.
+pub const SAMPLES: usize = 64;
+/// Sampler steps.
+pub const STEPS: usize = 100;
+/// Largest dimension the fixed buffers hold (Workspace and kernel buffers).
+pub const CAPACITY: usize = 8;
+
+/// The two configurations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Config {
+    /// The exact empirical score.
+    Exact,
+    /// K_h * s with h = 0.1, 16 Gauss–Hermite points.
+    Kernel,
+}
+
+impl Config {
+    /// Both, in print order.
+    pub const ALL: [Config; 2] = [Config::Exact, Config::Kernel];
+
+    /// The label printed before each sample.
+    pub fn name(self) -> &'static str {
+        match self {
+            Config::Exact => "exact",
+            Config::Kernel => "kernel",
+        }
+    }
+}
+
+fn draw<S: ScoreField>(
+    field: &S,
+    sampler: &ReverseSampler,
+    dim: usize,
+    config: Config,
+    emit: &mut impl FnMut(Config, usize, &[f32]),
+) -> Result<(), Error> {
+    let mut workspace = Workspace::<CAPACITY>::new(dim)?;
+    let mut state = [0.0f32; CAPACITY];
+    let state = state.get_mut(..dim).ok_or(Error::CapacityExceeded {
+        needed: dim,
+        capacity: CAPACITY,
+    })?;
+    for (index, mut rng) in SampleStreams::new(SEED).take(SAMPLES).enumerate() {
+        sampler.sample(field, &mut rng, state, &mut workspace)?;
+        emit(config, index, state);
+    }
+    Ok(())
+}
+
+/// Draws every sample of every configuration and hands each to `emit(config, index, sample)`.
+pub fn run(
+    data: &[f32],
+    dim: usize,
+    mut emit: impl FnMut(Config, usize, &[f32]),
+) -> Result<(), Error> {
+    let dataset = Dataset::new(data, dim)?;
+    let process = Process::VP_LINEAR;
+    let exact = EmpiricalScore::new(dataset, process)?;
+    let sampler = ReverseSampler::new(
+        process,
+        Integrator::EulerMaruyama,
+        1e-3,
+        STEPS,
+        Spacing::Geometric,
+        FinalStep::Denoise,
+    )?;
+    for config in Config::ALL {
+        match config {
+            Config::Exact => draw(&exact, &sampler, dim, config, &mut emit)?,
+            Config::Kernel => {
+                let smoothed = KernelSmoothedScore::<CAPACITY>::new(
+                    exact,
+                    Bandwidth::Constant { bandwidth: 0.1 },
+                    KernelRule::GaussHermite { order: 4 },
+                )?;
+                draw(&smoothed, &sampler, dim, config, &mut emit)?
+            }
+        }
+    }
+    Ok(())
+}
