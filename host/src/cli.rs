@@ -34,6 +34,8 @@ pub enum Command {
     Score(ScoreArgs),
     /// The LED-KDE p̂_t ∝ exp(K_h * log p_t^N) normalised on a grid (d ≤ 2): x, [y,] density rows.
     Density(DensityArgs),
+    /// The f32 core against the f64 reference (validated in 192-bit): ULP report per quantity.
+    Crosscheck(CrosscheckArgs),
     /// Data sets: list, generate to a file, describe a file.
     Data(crate::cmd_data::DataArgs),
     /// Sample-quality metrics against the training set and a held-out set.
@@ -179,6 +181,23 @@ pub struct ScoreArgs {
     pub threads: usize,
 }
 
+/// `smoothscore crosscheck`.
+#[derive(Debug, Args)]
+pub struct CrosscheckArgs {
+    /// Training set (.csv, .npy or IDX); default: the built-in 2-D set.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Use at most this many training points (the first ones; for large sets like MNIST).
+    #[arg(long)]
+    pub limit_points: Option<usize>,
+    /// Training points used as query seeds per (process, t).
+    #[arg(long, default_value_t = 16)]
+    pub queries: usize,
+    /// Print JSON (per quantity: bit_identical_fraction, max_ulp, p999_ulp, …).
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `smoothscore density`.
 #[derive(Debug, Args)]
 pub struct DensityArgs {
@@ -214,6 +233,7 @@ pub fn run(cli: Cli) -> Result<String> {
         Command::Sample(args) => run_sample(&args),
         Command::Score(args) => run_score(&args),
         Command::Density(args) => run_density(&args),
+        Command::Crosscheck(args) => run_crosscheck(&args),
         Command::Data(args) => crate::cmd_data::run(&args),
         Command::Eval(args) => crate::cmd_eval::run(&args),
         Command::Experiment(args) => crate::experiment::run(&args),
@@ -385,4 +405,35 @@ fn run_density(args: &DensityArgs) -> Result<String> {
         args.out.display(),
         peak
     ))
+}
+
+fn run_crosscheck(args: &CrosscheckArgs) -> Result<String> {
+    let mut data = load_data(args.data.as_deref())?;
+    if let Some(limit) = args.limit_points {
+        let rows = data.rows().min(limit.max(1));
+        data = Matrix::new(
+            rows,
+            data.cols(),
+            data.values()[..rows * data.cols()].to_vec(),
+        )?;
+    }
+    let reports = crate::crosscheck::run(&crate::crosscheck::Core, &data, args.queries)?;
+    let violations: usize = reports.iter().map(|r| r.violations).sum();
+    let report = if args.json {
+        let object: serde_json::Map<String, serde_json::Value> =
+            reports.iter().map(|r| (r.name.clone(), r.json())).collect();
+        serde_json::to_string_pretty(&object)?
+    } else {
+        format!(
+            "{} training points, d = {}; errors in f32 ULPs of each output's scale\n{}",
+            data.rows(),
+            data.cols(),
+            crate::crosscheck::render(&reports)
+        )
+    };
+    if violations > 0 {
+        println!("{report}");
+        bail!("{violations} outputs exceed their stated bounds");
+    }
+    Ok(report)
 }

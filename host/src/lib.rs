@@ -21,6 +21,7 @@
 //! - [`manifest`]: run manifests and `reproduce`.
 //! - [`docs`]: shell completions and the man page, generated from the clap definition.
 //! - [`cmd_data`], [`cmd_eval`]: the `data` and `eval` commands.
+//! - [`reference`], [`crosscheck`]: the f64/192-bit reference and the core's cross-check.
 //! - [`cli`]: the clap definitions and commands.
 #![deny(missing_docs)]
 
@@ -28,6 +29,7 @@ pub mod builtin;
 pub mod cli;
 pub mod cmd_data;
 pub mod cmd_eval;
+pub mod crosscheck;
 pub mod distances;
 pub mod docs;
 pub mod evaluate;
@@ -41,6 +43,7 @@ pub mod matrix;
 pub mod metrics;
 pub mod output;
 pub mod process_spec;
+pub mod reference;
 pub mod sample;
 pub mod score_spec;
 pub mod svg;

@@ -1,0 +1,200 @@
+//! Golden outputs: the exact f32 bit patterns (hex) of samples for fixed data sets, seeds and
+//! samplers, stored in `fixtures/golden/`. The test compares bit for bit. After a deliberate
+//! change of the numerics, regenerate with `SMOOTHSCORE_BLESS=1 cargo test --test golden` and
+//! explain the diff of `fixtures/golden/` in the commit.
+
+use smoothscore::builtin::default_2d;
+use smoothscore::formats::read_matrix;
+use smoothscore::matrix::Matrix;
+use smoothscore::process_spec::ProcessSpec;
+use smoothscore::sample::{draw_samples, SampleConfig};
+use smoothscore::score_spec::ScoreSpec;
+use smoothscore_core::{
+    Bandwidth, FinalStep, Integrator, KernelRule, LineScoreKind, Process, Spacing,
+};
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn config(
+    process: ProcessSpec,
+    integrator: Integrator,
+    score: ScoreSpec,
+    seed: u64,
+) -> SampleConfig {
+    SampleConfig {
+        process,
+        integrator,
+        steps: 100,
+        t_min: 1e-3,
+        spacing: Spacing::Geometric,
+        final_step: FinalStep::State,
+        n_samples: 12,
+        seed,
+        threads: 0,
+        score,
+    }
+}
+
+fn cases() -> Vec<(&'static str, Matrix, SampleConfig)> {
+    let default = default_2d().unwrap();
+    let ring = read_matrix(&fixtures().join("golden/ring-32.csv")).unwrap();
+    let line = Matrix::new(
+        4,
+        3,
+        vec![0.0, 0.0, 0.0, 1.0, 2.0, 2.0, 2.0, 4.0, 4.0, 3.0, 6.0, 6.0],
+    )
+    .unwrap();
+    let kernel = ScoreSpec::Kernel {
+        bandwidth: Bandwidth::Constant { bandwidth: 0.1 },
+        rule: KernelRule::GaussHermite { order: 3 },
+    };
+    let quasi = ScoreSpec::Kernel {
+        bandwidth: Bandwidth::SigmaTied { ratio: 0.25 },
+        rule: KernelRule::QuasiRandom { pairs: 4 },
+    };
+    let reverse = ProcessSpec::Reverse;
+    vec![
+        (
+            "default-vp-em",
+            default.clone(),
+            config(
+                reverse(Process::VP_LINEAR),
+                Integrator::EulerMaruyama,
+                ScoreSpec::Exact,
+                1,
+            ),
+        ),
+        (
+            "default-cosine-heun",
+            default.clone(),
+            config(
+                reverse(Process::VP_COSINE),
+                Integrator::Heun,
+                ScoreSpec::Exact,
+                2,
+            ),
+        ),
+        (
+            "default-ou-euler",
+            default.clone(),
+            config(
+                reverse(Process::OrnsteinUhlenbeck { horizon: 5.0 }),
+                Integrator::Euler,
+                ScoreSpec::Exact,
+                3,
+            ),
+        ),
+        (
+            "default-ve-em",
+            default.clone(),
+            config(
+                reverse(Process::VeGeometric {
+                    sigma_min: 0.01,
+                    sigma_max: 10.0,
+                }),
+                Integrator::EulerMaruyama,
+                ScoreSpec::Exact,
+                4,
+            ),
+        ),
+        (
+            "default-pbm-em",
+            default.clone(),
+            config(
+                ProcessSpec::Pinned { sigma: 1.0 },
+                Integrator::EulerMaruyama,
+                ScoreSpec::Exact,
+                5,
+            ),
+        ),
+        (
+            "default-vp-kernel",
+            default.clone(),
+            config(
+                reverse(Process::VP_LINEAR),
+                Integrator::EulerMaruyama,
+                kernel,
+                6,
+            ),
+        ),
+        (
+            "ring-brownian-quasi",
+            ring,
+            config(
+                reverse(Process::Brownian { horizon: 10.0 }),
+                Integrator::EulerMaruyama,
+                quasi,
+                7,
+            ),
+        ),
+        (
+            "line-smoothed-pl-heun",
+            line,
+            config(
+                reverse(Process::Brownian { horizon: 1.0 }),
+                Integrator::Heun,
+                ScoreSpec::Line(LineScoreKind::Smoothed { kappa: 1.0 }),
+                8,
+            ),
+        ),
+    ]
+}
+
+fn render(samples: &Matrix) -> String {
+    samples
+        .iter_rows()
+        .map(|row| {
+            row.iter()
+                .map(|v| format!("{:08x}", v.to_bits()))
+                .collect::<Vec<_>>()
+                .join(" ")
+                + "\n"
+        })
+        .collect()
+}
+
+#[test]
+fn samples_match_the_golden_bits() {
+    let bless = std::env::var_os("SMOOTHSCORE_BLESS").is_some();
+    let mut mismatches = Vec::new();
+    for (name, data, config) in cases() {
+        let got = render(&draw_samples(&data, &config).unwrap());
+        let path = fixtures().join(format!("golden/{name}.txt"));
+        if bless {
+            std::fs::write(&path, &got).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: run with SMOOTHSCORE_BLESS=1",
+                path.display()
+            )
+        });
+        if got != want {
+            let line = got
+                .lines()
+                .zip(want.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            mismatches.push(format!("{name}: first difference at sample {line}"));
+        }
+    }
+    assert!(mismatches.is_empty(), "bits changed: {mismatches:?}");
+}
+
+/// The core must not fuse multiply-adds (Rust never contracts `a * b + c` on its own; an explicit
+/// `mul_add` or an FMA intrinsic would change bits between targets with and without FMA).
+#[test]
+fn core_never_fuses_multiply_add() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("core/src");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for needle in ["mul_add", "fmaf", "_mm256_fmadd", "vfma"] {
+            assert!(!text.contains(needle), "{} uses {needle}", path.display());
+        }
+    }
+}
