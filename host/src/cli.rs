@@ -20,6 +20,12 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Parser)]
 #[command(name = "smoothscore", version)]
 pub struct Cli {
+    /// No progress bars (they are drawn only on a terminal anyway).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Read options from a TOML file (keys: long flag names); flags on the command line win.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -60,8 +66,12 @@ pub struct CompletionsArgs {
 /// `smoothscore reproduce`.
 #[derive(Debug, Args)]
 pub struct ReproduceArgs {
-    /// The manifest written beside an output (`<output>.manifest.json`).
+    /// The manifest written beside an output (`<output>.manifest.json`) or in an experiment's
+    /// output folder (`manifest.json`).
     pub manifest: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options that choose the forward process.
@@ -144,9 +154,16 @@ pub struct SampleArgs {
     /// Worker threads (0: all cores). The output does not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// Also draw the samples over the training points (first two coordinates) as SVG.
+    /// Also draw the samples: .png (over the training points, first two coordinates; for
+    /// 28×28 images a grid of samples beside their nearest training images) or .svg.
     #[arg(long)]
     pub plot: Option<PathBuf>,
+    /// Also draw the paths of the first 8 samples through time (.png).
+    #[arg(long)]
+    pub plot_trajectories: Option<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
     /// The score followed.
     #[command(flatten)]
     pub score: ScoreChoiceArgs,
@@ -179,6 +196,9 @@ pub struct ScoreArgs {
     /// Worker threads (0: all cores). The output does not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `smoothscore crosscheck`.
@@ -225,6 +245,9 @@ pub struct DensityArgs {
     /// Worker threads (0: all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Runs a parsed command line and returns the report to print.
@@ -237,7 +260,28 @@ pub fn run(cli: Cli) -> Result<String> {
         Command::Data(args) => crate::cmd_data::run(&args),
         Command::Eval(args) => crate::cmd_eval::run(&args),
         Command::Experiment(args) => crate::experiment::run(&args),
-        Command::Reproduce(args) => crate::manifest::reproduce(&args.manifest),
+        Command::Reproduce(args) => {
+            let report = crate::manifest::reproduce(&args.manifest);
+            if !args.json {
+                return report;
+            }
+            let (matched, text) = match &report {
+                Ok(text) => (true, text.clone()),
+                Err(error) => (false, format!("{error:#}")),
+            };
+            let json = serde_json::to_string_pretty(&serde_json::json!({
+                "manifest": args.manifest.display().to_string(),
+                "bit_match": matched,
+                "report": text,
+            }))?;
+            match report {
+                Ok(_) => Ok(json),
+                Err(_) => {
+                    println!("{json}");
+                    bail!("bits differ (see the JSON report)")
+                }
+            }
+        }
         Command::Completions(args) => crate::docs::completions(args.shell),
         Command::Manpage => crate::docs::manpage(),
     }
@@ -296,6 +340,15 @@ fn run_sample(args: &SampleArgs) -> Result<String> {
     Format::from_path(&args.out)?;
     let data = load_data(args.data.as_deref())?;
     let config = sample_config(args, data.cols())?;
+    if let Some(plot) = &args.plot {
+        plot_extension(plot)?;
+    }
+    if let Some(plot) = &args.plot_trajectories {
+        check_png(plot)?;
+        if !matches!(config.process, crate::process_spec::ProcessSpec::Reverse(_)) {
+            bail!("--plot-trajectories draws the reverse-time processes, not pbm");
+        }
+    }
     let samples = draw_samples(&data, &config)?;
     write_matrix(&args.out, &samples)?;
     if let Some(plot) = &args.plot {
@@ -306,9 +359,40 @@ fn run_sample(args: &SampleArgs) -> Result<String> {
             args.sampler,
             score_spec::describe(&config.score)
         );
-        write_atomic(plot, svg::scatter(&data, &samples, &title).as_bytes())?;
+        write_sample_plot(plot, &data, &samples, &title)?;
+    }
+    if let Some(plot) = &args.plot_trajectories {
+        let paths = crate::sample::trajectories(&data, &config, 8)?;
+        let title = format!(
+            "{} paths, {} {}, {}",
+            paths.len(),
+            describe(&config.process),
+            args.sampler,
+            score_spec::describe(&config.score)
+        );
+        check_png(plot)?;
+        crate::plot::render_atomic(plot, |tmp| {
+            crate::plot::trajectories(tmp, &data, &paths, &title)
+        })?;
     }
     let summary = nearest_summary(&data, &samples, 1e-3);
+    if args.json {
+        return Ok(serde_json::to_string_pretty(&serde_json::json!({
+            "samples_written": samples.rows(),
+            "dim": samples.cols(),
+            "out": args.out.display().to_string(),
+            "process": describe(&config.process),
+            "score": score_spec::describe(&config.score),
+            "sampler": args.sampler,
+            "steps": config.steps,
+            "t_min": config.t_min,
+            "final": args.final_step,
+            "within_radius_fraction": summary.within_radius,
+            "radius": summary.radius,
+            "memorized_fraction": summary.memorized_fraction,
+            "median_nearest_distance": summary.median_nearest,
+        }))?);
+    }
     Ok(format!(
         "wrote {} samples (d = {}) to {} [{}, {}, {}, {} steps, t_min {}, {}]; within 1e-3 of a training point: {:.1}%; memorized (d1/d2 < 1/3): {:.1}%; median nearest-neighbour distance: {:.3e}",
         samples.rows(),
@@ -324,6 +408,42 @@ fn run_sample(args: &SampleArgs) -> Result<String> {
         100.0 * summary.memorized_fraction,
         summary.median_nearest,
     ))
+}
+
+fn check_png(path: &Path) -> Result<()> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(ext) if ext.eq_ignore_ascii_case("png") => Ok(()),
+        _ => bail!("{}: plots are written as .png", path.display()),
+    }
+}
+
+/// The lower-case extension of a `--plot` path: png or svg.
+fn plot_extension(path: &Path) -> Result<String> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+    {
+        Some(ext) if ext == "png" || ext == "svg" => Ok(ext),
+        _ => bail!("{}: --plot writes .png or .svg", path.display()),
+    }
+}
+
+/// The `--plot` of `sample`: SVG scatter, PNG scatter, or (28×28 images) a PNG image grid.
+fn write_sample_plot(path: &Path, data: &Matrix, samples: &Matrix, title: &str) -> Result<()> {
+    match plot_extension(path)?.as_str() {
+        "svg" => write_atomic(path, svg::scatter(data, samples, title).as_bytes()),
+        "png" if data.cols() == 784 => {
+            let shown = samples.rows().min(16);
+            let first = Matrix::new(shown, 784, samples.values()[..shown * 784].to_vec())?;
+            crate::plot::render_atomic(path, |tmp| {
+                crate::plot::image_grid(tmp, data, &first, 28, 28, title)
+            })
+        }
+        _ => {
+            crate::plot::render_atomic(path, |tmp| crate::plot::scatter(tmp, data, samples, title))
+        }
+    }
 }
 
 fn run_score(args: &ScoreArgs) -> Result<String> {
@@ -343,6 +463,16 @@ fn run_score(args: &ScoreArgs) -> Result<String> {
         args.threads,
     )?;
     write_matrix(&args.out, &out)?;
+    if args.json {
+        return Ok(serde_json::to_string_pretty(&serde_json::json!({
+            "rows": out.rows(),
+            "cols": out.cols(),
+            "what": args.what,
+            "t": args.t,
+            "process": describe(&spec),
+            "out": args.out.display().to_string(),
+        }))?);
+    }
     Ok(format!(
         "wrote {} rows × {} columns ({} at t = {}, {}) to {}",
         out.rows(),
@@ -397,6 +527,14 @@ fn run_density(args: &DensityArgs) -> Result<String> {
     let table = Matrix::new(density.values.len(), dim + 1, values)?;
     write_matrix(&args.out, &table)?;
     let peak = density.values.iter().copied().fold(0.0, f64::max);
+    if args.json {
+        return Ok(serde_json::to_string_pretty(&serde_json::json!({
+            "t": args.t,
+            "grid_points": density.values.len(),
+            "peak_density": peak,
+            "out": args.out.display().to_string(),
+        }))?);
+    }
     Ok(format!(
         "wrote the LED-KDE at t = {} ({}) on a {}-point grid to {}; peak density {:.4}",
         args.t,

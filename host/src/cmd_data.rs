@@ -23,11 +23,19 @@ pub struct DataArgs {
 #[derive(Debug, Subcommand)]
 pub enum DataAction {
     /// List the data sets `generate` knows.
-    List,
+    List(ListArgs),
     /// Generate a data set to a .csv or .npy file.
     Generate(GenerateArgs),
     /// Describe a data file: N, d, mean, covariance spectrum.
     Describe(DescribeArgs),
+}
+
+/// `smoothscore data list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print the list as JSON (name → description).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `smoothscore data generate`.
@@ -59,6 +67,9 @@ pub struct GenerateArgs {
     /// Output file (.csv or .npy).
     #[arg(long)]
     pub out: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `smoothscore data describe`.
@@ -69,6 +80,9 @@ pub struct DescribeArgs {
     /// Number of covariance eigenvalues to print.
     #[arg(long, default_value_t = 5)]
     pub top: usize,
+    /// Print the report as JSON (every mean and eigenvalue, not only the top ones).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The data sets `generate` knows, with a line each.
@@ -108,7 +122,13 @@ pub const DATA_SETS: [(&str, &str); 9] = [
 /// Runs `data`.
 pub fn run(args: &DataArgs) -> Result<String> {
     match &args.action {
-        DataAction::List => Ok(DATA_SETS
+        DataAction::List(list) if list.json => Ok(serde_json::to_string_pretty(
+            &DATA_SETS
+                .iter()
+                .map(|(name, text)| ((*name).to_owned(), serde_json::Value::from(*text)))
+                .collect::<serde_json::Map<_, _>>(),
+        )?),
+        DataAction::List(_) => Ok(DATA_SETS
             .iter()
             .map(|(name, text)| format!("{name:<10} {text}"))
             .collect::<Vec<_>>()
@@ -160,6 +180,14 @@ fn generate(args: &GenerateArgs) -> Result<String> {
         bail!("--dim must be at least 1");
     }
     write_matrix(&args.out, &data)?;
+    if args.json {
+        return Ok(serde_json::to_string_pretty(&serde_json::json!({
+            "dataset": args.name,
+            "rows": data.rows(),
+            "dim": data.cols(),
+            "out": args.out.display().to_string(),
+        }))?);
+    }
     Ok(format!(
         "wrote {} ({} × {}) to {}",
         args.name,
@@ -205,6 +233,16 @@ fn describe(args: &DescribeArgs) -> Result<String> {
     } else {
         (column_means(&data), Vec::new())
     };
+    if args.json {
+        return Ok(serde_json::to_string_pretty(&serde_json::json!({
+            "file": args.file.display().to_string(),
+            "rows": data.rows(),
+            "dim": data.cols(),
+            "mean": mean,
+            "covariance_eigenvalues": values,
+            "covariance_trace": values.iter().sum::<f64>(),
+        }))?);
+    }
     let shown = |v: &[f64]| {
         v.iter()
             .take(args.top)

@@ -64,6 +64,7 @@ pub fn evaluate(
         dim
     };
     let mut out = Matrix::zeros(queries.rows(), out_cols);
+    let progress = crate::progress::bar(queries.rows() as u64, "queries");
     let results: Vec<Result<(), smoothscore_core::Error>> = match *spec {
         ProcessSpec::Reverse(process) => {
             if quantity == Quantity::Drift {
@@ -91,6 +92,7 @@ pub fn evaluate(
                             field.noise_prediction(t, query, row_out)
                         }
                     })
+                    .inspect(|_| progress.inc(1))
                     .collect()
             })?
         }
@@ -111,10 +113,12 @@ pub fn evaluate(
                         Quantity::Mean => pinned.terminal_mean(t, query, row_out),
                         _ => pinned.drift(t, query, row_out),
                     })
+                    .inspect(|_| progress.inc(1))
                     .collect()
             })?
         }
     };
+    progress.finish_and_clear();
     for (row, result) in results.into_iter().enumerate() {
         result.map_err(|e| anyhow!("query row {}: {e}", row + 1))?;
     }

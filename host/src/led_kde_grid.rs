@@ -70,12 +70,15 @@ pub fn led_kde_on_grid(
     } else {
         xs.iter().map(|&x| vec![x as f32]).collect()
     };
+    let progress = crate::progress::bar(queries.len() as u64, "grid points");
     let logs: Vec<Result<f32, smoothscore_core::Error>> = with_threads(threads, || {
         queries
             .par_iter()
             .map(|q| smoothed.led_kde_log_density(t, q))
+            .inspect(|_| progress.inc(1))
             .collect()
     })?;
+    progress.finish_and_clear();
     let logs: Vec<f64> = logs
         .into_iter()
         .map(|r| r.map(f64::from).map_err(|e| anyhow!("LED-KDE: {e}")))

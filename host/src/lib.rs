@@ -17,6 +17,7 @@
 //! - [`distances`]: MMD, energy distance, sliced Wasserstein-2, kNN KL between samples.
 //! - [`metrics`]: nearest-neighbour and memorization measurements.
 //! - [`synthetic`]: seeded synthetic sets with their true densities and scores.
+//! - [`plot`]: PNG plots (scatter, trajectories, image grids, curves).
 //! - [`svg`]: dependency-free SVG scatter plots.
 //! - [`manifest`]: run manifests and `reproduce`.
 //! - [`docs`]: shell completions and the man page, generated from the clap definition.
@@ -29,6 +30,7 @@ pub mod builtin;
 pub mod cli;
 pub mod cmd_data;
 pub mod cmd_eval;
+pub mod config;
 pub mod crosscheck;
 pub mod distances;
 pub mod docs;
@@ -42,7 +44,9 @@ pub mod manifest;
 pub mod matrix;
 pub mod metrics;
 pub mod output;
+pub mod plot;
 pub mod process_spec;
+pub mod progress;
 pub mod reference;
 pub mod sample;
 pub mod score_spec;

@@ -4,11 +4,18 @@
 use clap::error::ErrorKind;
 use clap::Parser;
 use smoothscore::cli::{run, Cli};
-use smoothscore::manifest;
+use smoothscore::{config, manifest, progress};
 use std::io::Write;
 
 fn main() {
-    let cli = match Cli::try_parse() {
+    let argv = match config::expand(std::env::args().collect()) {
+        Ok(argv) => argv,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::exit(2);
+        }
+    };
+    let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
         Err(error) => match error.kind() {
             ErrorKind::DisplayHelp
@@ -25,10 +32,11 @@ fn main() {
             }
         },
     };
+    progress::set_quiet(cli.quiet);
+    manifest::set_argv(argv.clone());
     let files = manifest::file_args(&cli.command);
     match run(cli).and_then(|report| match files {
         Some((inputs, outputs)) => {
-            let argv: Vec<String> = std::env::args().collect();
             manifest::write(&argv, &inputs, &outputs)?;
             Ok(report)
         }

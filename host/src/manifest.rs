@@ -8,6 +8,7 @@
 
 use crate::builtin::DEFAULT_2D_CSV;
 use crate::cli::{Cli, Command};
+use crate::cmd_data::{DataAction, DataArgs};
 use crate::output::write_atomic;
 use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, FromArgMatches};
@@ -40,12 +41,25 @@ pub fn file_args(command: &Command) -> Option<(Vec<FileArg>, Vec<FileArg>)> {
             if let Some(plot) = &args.plot {
                 outputs.push(arg("--plot", plot));
             }
+            if let Some(plot) = &args.plot_trajectories {
+                outputs.push(arg("--plot-trajectories", plot));
+            }
             Some((vec![arg("--data", data)], outputs))
         }
         Command::Score(args) => Some((
             vec![arg("--data", &args.data), arg("--queries", &args.queries)],
             vec![arg("--out", &args.out)],
         )),
+        Command::Density(args) => Some((
+            vec![arg(
+                "--data",
+                args.data.as_deref().unwrap_or(Path::new(BUILTIN_DEFAULT)),
+            )],
+            vec![arg("--out", &args.out)],
+        )),
+        Command::Data(DataArgs {
+            action: DataAction::Generate(args),
+        }) => Some((Vec::new(), vec![arg("--out", &args.out)])),
         _ => None,
     }
 }
@@ -92,8 +106,36 @@ pub fn manifest_path(output: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+static ARGV: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+/// Records the command line as run (after `--config` expansion) for the manifests.
+pub fn set_argv(argv: Vec<String>) {
+    let _ = ARGV.set(argv);
+}
+
+/// The command line recorded by [`set_argv`] (the process's arguments if none was).
+pub fn argv() -> Vec<String> {
+    ARGV.get()
+        .cloned()
+        .unwrap_or_else(|| std::env::args().collect())
+}
+
 /// Writes the manifest of a finished run beside its first output; returns its path.
 pub fn write(argv: &[String], inputs: &[FileArg], outputs: &[FileArg]) -> Result<PathBuf> {
+    let first = outputs
+        .first()
+        .context("a manifest needs at least one output")?;
+    write_to(&manifest_path(&first.path), argv, inputs, outputs)
+}
+
+/// Writes the manifest of a finished run to `path` (an output folder's `manifest.json`).
+/// Outputs with flag `--out-dir` are files inside the folder that flag names.
+pub fn write_to(
+    path: &Path,
+    argv: &[String],
+    inputs: &[FileArg],
+    outputs: &[FileArg],
+) -> Result<PathBuf> {
     let record = |files: &[FileArg]| -> Result<Vec<Value>> {
         files
             .iter()
@@ -122,13 +164,9 @@ pub fn write(argv: &[String], inputs: &[FileArg], outputs: &[FileArg]) -> Result
         "inputs": record(inputs)?,
         "outputs": record(outputs)?,
     });
-    let first = outputs
-        .first()
-        .context("a manifest needs at least one output")?;
-    let path = manifest_path(&first.path);
     let text = serde_json::to_string_pretty(&manifest).context("cannot format the manifest")?;
-    write_atomic(&path, text.as_bytes())?;
-    Ok(path)
+    write_atomic(path, text.as_bytes())?;
+    Ok(path.to_path_buf())
 }
 
 /// Re-runs the command of `manifest_file` with outputs in a temporary folder and compares
@@ -192,14 +230,25 @@ pub fn reproduce(manifest_file: &Path) -> Result<String> {
             .file_name()
             .map(|n| n.to_owned())
             .unwrap_or_default();
-        let redirected = scratch
-            .path()
-            .join(format!("{index}-{}", name.to_string_lossy()));
-        let redirected_text = redirected.to_string_lossy().into_owned();
-        match argv.windows(2).position(|w| w[0] == flag && w[1] == path) {
-            Some(position) => argv[position + 1] = redirected_text,
-            None => argv.extend([flag.to_owned(), redirected_text]),
-        }
+        let redirected = if flag == "--out-dir" {
+            let folder = scratch.path().join("out-dir");
+            let folder_text = folder.to_string_lossy().into_owned();
+            match argv.iter().position(|a| a == flag) {
+                Some(position) if position + 1 < argv.len() => argv[position + 1] = folder_text,
+                _ => argv.extend([flag.to_owned(), folder_text]),
+            }
+            folder.join(name)
+        } else {
+            let redirected = scratch
+                .path()
+                .join(format!("{index}-{}", name.to_string_lossy()));
+            let redirected_text = redirected.to_string_lossy().into_owned();
+            match argv.windows(2).position(|w| w[0] == flag && w[1] == path) {
+                Some(position) => argv[position + 1] = redirected_text,
+                None => argv.extend([flag.to_owned(), redirected_text]),
+            }
+            redirected
+        };
         expected_outputs.push((
             path.to_owned(),
             redirected,

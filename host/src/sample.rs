@@ -68,15 +68,7 @@ pub fn draw_samples(data: &Matrix, config: &SampleConfig) -> Result<Matrix> {
         ProcessSpec::Reverse(process) => {
             let line = score_spec::line_for(&config.score, data)?;
             let field = score_spec::build(&config.score, dataset, process, line.as_ref())?;
-            let sampler = ReverseSampler::new(
-                process,
-                config.integrator,
-                config.t_min,
-                config.steps,
-                config.spacing,
-                config.final_step,
-            )
-            .map_err(|e| anyhow!("sampler: {e}"))?;
+            let sampler = reverse_sampler(process, config)?;
             run_parallel(
                 &mut out,
                 streams,
@@ -125,6 +117,52 @@ pub fn draw_samples(data: &Matrix, config: &SampleConfig) -> Result<Matrix> {
     Ok(out)
 }
 
+/// The reverse-time sampler `config` describes.
+fn reverse_sampler(
+    process: smoothscore_core::Process,
+    config: &SampleConfig,
+) -> Result<ReverseSampler> {
+    ReverseSampler::new(
+        process,
+        config.integrator,
+        config.t_min,
+        config.steps,
+        config.spacing,
+        config.final_step,
+    )
+    .map_err(|e| anyhow!("sampler: {e}"))
+}
+
+/// One sample's path: every grid state `(t, x_t)`, in sampling order.
+pub type Path = Vec<(f32, Vec<f32>)>;
+
+/// The paths of the first `count` samples of the run `config` describes (the same streams, so
+/// they end where those samples end): every grid state with its time. Reverse processes only.
+pub fn trajectories(data: &Matrix, config: &SampleConfig, count: usize) -> Result<Vec<Path>> {
+    let dim = data.cols();
+    let ProcessSpec::Reverse(process) = config.process else {
+        bail!("trajectories are drawn for the reverse-time processes, not pbm");
+    };
+    let dataset = Dataset::new(data.values(), dim).map_err(|e| anyhow!("training data: {e}"))?;
+    let line = score_spec::line_for(&config.score, data)?;
+    let field = score_spec::build(&config.score, dataset, process, line.as_ref())?;
+    let sampler = reverse_sampler(process, config)?;
+    let mut workspace = Box::new(Workspace::<MAX_DIM>::new(dim).map_err(|e| anyhow!("{e}"))?);
+    let mut paths = Vec::with_capacity(count);
+    for mut rng in SampleStreams::new(config.seed).take(count.min(config.n_samples)) {
+        let mut path = Vec::with_capacity(config.steps + 2);
+        let mut state = vec![0.0f32; dim];
+        sampler
+            .sample_with_observer(&field, &mut rng, &mut state, &mut workspace, |t, x| {
+                path.push((t, x.to_vec()))
+            })
+            .map_err(|e| anyhow!("{e}"))?;
+        path.push((config.t_min, state));
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
 type Stream = rand_xoshiro::Xoshiro256PlusPlus;
 
 fn run_parallel<F>(
@@ -138,6 +176,7 @@ where
     F: Fn(&mut Stream, &mut [f32], &mut Workspace<MAX_DIM>) -> Result<(), smoothscore_core::Error>
         + Sync,
 {
+    let progress = crate::progress::bar(streams.len() as u64, "samples");
     let results: Vec<Result<(), (usize, smoothscore_core::Error)>> = with_threads(threads, || {
         out.values_mut()
             .par_chunks_mut(dim)
@@ -147,11 +186,14 @@ where
                 || Workspace::<MAX_DIM>::new(dim).map(Box::new),
                 |workspace, (index, (state, mut rng))| {
                     let workspace = workspace.as_mut().map_err(|e| (index, *e))?;
-                    body(&mut rng, state, workspace).map_err(|e| (index, e))
+                    let result = body(&mut rng, state, workspace).map_err(|e| (index, e));
+                    progress.inc(1);
+                    result
                 },
             )
             .collect()
     })?;
+    progress.finish_and_clear();
     for result in results {
         result.map_err(|(index, e)| anyhow!("sample {index}: {e}"))?;
     }

@@ -8,6 +8,7 @@ pub mod sources;
 pub mod table;
 pub mod variance;
 
+use crate::manifest::FileArg;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -31,6 +32,86 @@ pub struct ExperimentArgs {
     /// Print the tables as JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Also draw the experiment's main curve as PNG.
+    #[arg(long, global = true)]
+    pub plot: Option<PathBuf>,
+}
+
+/// The lines of `table`: one per distinct value of the `group` columns, (x, y) from two columns.
+pub fn series(table: &Table, group: &[&str], x: &str, y: &str) -> Vec<crate::plot::Series> {
+    let index = |name: &str| table.columns.iter().position(|c| c == name);
+    let (Some(xi), Some(yi)) = (index(x), index(y)) else {
+        return Vec::new();
+    };
+    let groups: Vec<usize> = group.iter().filter_map(|g| index(g)).collect();
+    let mut out: Vec<crate::plot::Series> = Vec::new();
+    for row in &table.rows {
+        let (table::Cell::Number(xv), table::Cell::Number(yv)) = (&row[xi], &row[yi]) else {
+            continue;
+        };
+        let name = groups
+            .iter()
+            .map(|&g| match &row[g] {
+                table::Cell::Text(t) => t.clone(),
+                table::Cell::Number(n) => format!("{}", *n as f32),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        match out.iter_mut().find(|s| s.name == name) {
+            Some(line) => line.points.push((*xv, *yv)),
+            None => out.push(crate::plot::Series {
+                name,
+                points: vec![(*xv, *yv)],
+            }),
+        }
+    }
+    out
+}
+
+/// The main curve of each experiment.
+fn plot(which: &Experiment, tables: &[Table], path: &std::path::Path) -> Result<()> {
+    let (title, x, y, lines, log_x, log_y) = match which {
+        Experiment::Memorization(_) => (
+            "memorized fraction vs bandwidth (kernel-smoothed score)",
+            "bandwidth / RMS spread",
+            "memorized fraction (d1/d2 < 1/3)",
+            series(&tables[0], &["dataset"], "bandwidth", "memorized_fraction"),
+            false,
+            false,
+        ),
+        Experiment::Interpolation(_) => (
+            "tangential spread E[(y − p_nearest)²] along the ODE",
+            "t",
+            "tangential spread",
+            series(&tables[0], &["score", "dim"], "t", "tangential_spread"),
+            true,
+            true,
+        ),
+        Experiment::Variance(_) => (
+            "MSE of the score against the true score",
+            "t",
+            "MSE",
+            series(&tables[0], &["dataset", "bandwidth"], "t", "mse"),
+            true,
+            true,
+        ),
+        Experiment::Pbm(_) => (
+            "exact → kernel-smoothed score: memorization against fidelity",
+            "memorized fraction",
+            "MMD² to held-out / truth",
+            series(
+                &tables[0],
+                &["dataset", "process"],
+                "memorized_fraction",
+                "mmd_to_truth",
+            ),
+            false,
+            true,
+        ),
+    };
+    crate::plot::render_atomic(path, |tmp| {
+        crate::plot::curves(tmp, title, x, y, &lines, log_x, log_y)
+    })
 }
 
 /// The experiments.
@@ -57,8 +138,45 @@ impl Experiment {
     }
 }
 
-/// Runs the experiment, writes its tables, returns the report.
+/// The files an experiment reads: the MNIST IDX files when a data set is `mnist` (the
+/// synthetic sets are generated from the seed, which the manifest records).
+fn inputs(which: &Experiment) -> Vec<FileArg> {
+    let datasets: &[String] = match which {
+        Experiment::Memorization(options) => &options.datasets,
+        Experiment::Pbm(options) => &options.datasets,
+        Experiment::Interpolation(_) | Experiment::Variance(_) => &[],
+    };
+    if !datasets.iter().any(|d| d == "mnist") {
+        return Vec::new();
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(sources::mnist_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|p| p.to_string_lossy().contains("-ubyte"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| FileArg {
+            flag: "--mnist",
+            path,
+        })
+        .collect()
+}
+
+/// Runs the experiment, writes its tables, their `manifest.json` and the plot; returns the
+/// report.
 pub fn run(args: &ExperimentArgs) -> Result<String> {
+    if let Some(path) = &args.plot {
+        if !path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+        {
+            anyhow::bail!("{}: experiment plots are written as .png", path.display());
+        }
+    }
     let tables: Vec<Table> = match &args.which {
         Experiment::Interpolation(options) => interpolation::run(options, args.seed, args.threads)?,
         Experiment::Memorization(options) => memorization::run(options, args.seed, args.threads)?,
@@ -73,6 +191,28 @@ pub fn run(args: &ExperimentArgs) -> Result<String> {
     for table in &tables {
         written.extend(table.write(&dir)?);
     }
+    let mut outputs: Vec<FileArg> = written
+        .iter()
+        .map(|path| FileArg {
+            flag: "--out-dir",
+            path: path.clone(),
+        })
+        .collect();
+    if let Some(path) = &args.plot {
+        plot(&args.which, &tables, path)?;
+        written.push(path.clone());
+        outputs.push(FileArg {
+            flag: "--plot",
+            path: path.clone(),
+        });
+    }
+    let manifest = crate::manifest::write_to(
+        &dir.join("manifest.json"),
+        &crate::manifest::argv(),
+        &inputs(&args.which),
+        &outputs,
+    )?;
+    written.push(manifest);
     if args.json {
         let object: serde_json::Map<String, serde_json::Value> = tables
             .iter()

@@ -367,10 +367,16 @@ pub fn run(args: &VarianceArgs, seed: u64) -> Result<Vec<Table>> {
             "mse",
         ],
     );
-    for law in &Law::all() {
+    let laws = Law::all();
+    let progress = crate::progress::bar(
+        (laws.len() * args.times.len() * args.bandwidths.len()) as u64,
+        "bias/variance cells",
+    );
+    for law in &laws {
         for &t in &args.times {
             for &h in &args.bandwidths {
                 let (bias2, variance) = bias_variance(law, args, args.n_train, t, h, rule, seed)?;
+                progress.inc(1);
                 bias_table.push(vec![
                     law.name.into(),
                     f64::from(t).into(),
@@ -382,6 +388,7 @@ pub fn run(args: &VarianceArgs, seed: u64) -> Result<Vec<Table>> {
             }
         }
     }
+    progress.finish_and_clear();
     let mut pca_table = Table::new(
         "variance_pca",
         &[
