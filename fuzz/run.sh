@@ -6,7 +6,7 @@ set -uo pipefail
 seconds="${1:-30}"
 cd "$(dirname "$0")/.."
 root="$(pwd)"
-targets=(csv npy core_score core_step)
+targets=(csv npy idx gz core_score core_step)
 total_execs=0
 total_crashes=0
 for target in "${targets[@]}"; do

@@ -27,9 +27,9 @@ pub fn squared_distance_scaled(x: &[f32], y: &[f32], alpha: f32) -> f32 {
     let mut x_chunks = x.chunks_exact(LANES);
     let mut y_chunks = y.chunks_exact(LANES);
     for (xc, yc) in (&mut x_chunks).zip(&mut y_chunks) {
-        for lane in 0..LANES {
-            let diff = xc[lane] - alpha * yc[lane];
-            acc[lane] += diff * diff;
+        for ((acc_lane, &xk), &yk) in acc.iter_mut().zip(xc).zip(yc) {
+            let diff = xk - alpha * yk;
+            *acc_lane += diff * diff;
         }
     }
     for ((acc_lane, &xk), &yk) in acc
@@ -50,8 +50,8 @@ pub fn dot(x: &[f32], y: &[f32]) -> f32 {
     let mut x_chunks = x.chunks_exact(LANES);
     let mut y_chunks = y.chunks_exact(LANES);
     for (xc, yc) in (&mut x_chunks).zip(&mut y_chunks) {
-        for lane in 0..LANES {
-            acc[lane] += xc[lane] * yc[lane];
+        for ((acc_lane, &xk), &yk) in acc.iter_mut().zip(xc).zip(yc) {
+            *acc_lane += xk * yk;
         }
     }
     for ((acc_lane, &xk), &yk) in acc
@@ -64,15 +64,55 @@ pub fn dot(x: &[f32], y: &[f32]) -> f32 {
     reduce(&acc)
 }
 
+/// ‖x_q − α·y‖² for Q queries against one row y: the same lanes and reduction tree as
+/// [`squared_distance_scaled`] per query (so each result has its bits), with α·y computed once
+/// per chunk and shared. The row is read once for all Q queries: the inner kernel of the
+/// batched score. Every query must have the length of `y` (a shorter one gets 0 lanes).
+#[inline]
+pub fn squared_distances_scaled<const Q: usize>(
+    queries: &[&[f32]; Q],
+    y: &[f32],
+    alpha: f32,
+) -> [f32; Q] {
+    let mut acc = [[0.0f32; LANES]; Q];
+    let mut y_chunks = y.chunks_exact(LANES);
+    let mut offset = 0;
+    for yc in &mut y_chunks {
+        let mut scaled = [0.0f32; LANES];
+        for (s, &yk) in scaled.iter_mut().zip(yc) {
+            *s = alpha * yk;
+        }
+        for (acc_q, query) in acc.iter_mut().zip(queries) {
+            if let Some(xc) = query.get(offset..offset + LANES) {
+                for ((acc_lane, &xk), &sk) in acc_q.iter_mut().zip(xc).zip(&scaled) {
+                    let diff = xk - sk;
+                    *acc_lane += diff * diff;
+                }
+            }
+        }
+        offset += LANES;
+    }
+    let tail = y_chunks.remainder();
+    for (acc_q, query) in acc.iter_mut().zip(queries) {
+        if let Some(xc) = query.get(offset..) {
+            for ((acc_lane, &xk), &yk) in acc_q.iter_mut().zip(xc).zip(tail) {
+                let diff = xk - alpha * yk;
+                *acc_lane += diff * diff;
+            }
+        }
+    }
+    acc.map(|lanes| reduce(&lanes))
+}
+
 /// Scalar twin of [`squared_distance_scaled`]: one coordinate at a time, the same lane
 /// assignment and the same reduction tree. The test oracle for the vectorized kernel.
 pub fn squared_distance_scalar(x: &[f32], y: &[f32], alpha: f32) -> f32 {
     let mut acc = [0.0f32; LANES];
-    let mut k = 0;
-    while k < x.len() && k < y.len() {
-        let diff = x[k] - alpha * y[k];
-        acc[k % LANES] += diff * diff;
-        k += 1;
+    for (k, (&xk, &yk)) in x.iter().zip(y).enumerate() {
+        let diff = xk - alpha * yk;
+        if let Some(acc_lane) = acc.get_mut(k % LANES) {
+            *acc_lane += diff * diff;
+        }
     }
     reduce(&acc)
 }
@@ -96,6 +136,32 @@ pub fn add_scaled(out: &mut [f32], w: f32, y: &[f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn multi_query_kernel_has_the_single_query_bits() {
+        let mut state = 0x1234_5678_u32;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state as f32 / u32::MAX as f32) * 6.0 - 3.0
+        };
+        for len in [1usize, 2, 7, 8, 9, 50, 784] {
+            let mut buffer = [[0.0f32; 784]; 5];
+            for row in buffer.iter_mut() {
+                for value in row.iter_mut().take(len) {
+                    *value = next();
+                }
+            }
+            let [y, q0, q1, q2, q3] = &buffer;
+            let queries = [&q0[..len], &q1[..len], &q2[..len], &q3[..len]];
+            let many = squared_distances_scaled(&queries, &y[..len], 0.61);
+            for (query, distance) in queries.iter().zip(many) {
+                let one = squared_distance_scaled(query, &y[..len], 0.61);
+                assert_eq!(distance.to_bits(), one.to_bits(), "len {len}");
+            }
+        }
+    }
 
     #[test]
     fn kernel_matches_scalar_twin_bit_for_bit() {

@@ -32,8 +32,10 @@ pub fn fill_standard_normal<R: RngCore>(rng: &mut R, out: &mut [f32]) {
     let mut pairs = out.chunks_exact_mut(2);
     for pair in &mut pairs {
         let (z0, z1) = standard_normal_pair(rng);
-        pair[0] = z0;
-        pair[1] = z1;
+        if let [first, second] = pair {
+            *first = z0;
+            *second = z1;
+        }
     }
     if let Some(last) = pairs.into_remainder().first_mut() {
         *last = standard_normal_pair(rng).0;

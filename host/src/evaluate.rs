@@ -40,6 +40,60 @@ impl Quantity {
     }
 }
 
+/// Query rows per parallel task of the batched score (a multiple of the core's query block).
+const ROWS_PER_TASK: usize = 4 * smoothscore_core::batched::QUERY_BLOCK;
+
+/// The exact score of every query row through the core's batched kernel (each training row
+/// read once per block of queries, no B×N matrix), in parallel over blocks of rows: the same
+/// bits as the single-query path, for any thread count. A failing block is re-run row by row
+/// to name the row.
+fn score_batched(
+    dataset: &Dataset<'_>,
+    process: &smoothscore_core::Process,
+    t: f32,
+    queries: &Matrix,
+    threads: usize,
+) -> Result<Matrix> {
+    let dim = dataset.dim();
+    process.check_time(t).map_err(|e| anyhow!("--t: {e}"))?;
+    let field = EmpiricalScore::new(*dataset, *process).map_err(|e| anyhow!("{e}"))?;
+    let mut out = Matrix::zeros(queries.rows(), dim);
+    let progress = crate::progress::bar(queries.rows() as u64, "queries");
+    let failures: Vec<usize> = with_threads(threads, || {
+        out.values_mut()
+            .par_chunks_mut(ROWS_PER_TASK * dim)
+            .zip(queries.values().par_chunks(ROWS_PER_TASK * dim))
+            .enumerate()
+            .filter_map(|(task, (block_out, block))| {
+                let result =
+                    smoothscore_core::batched::score_batch(dataset, process, t, block, block_out);
+                progress.inc((block.len() / dim) as u64);
+                result.is_err().then_some(task)
+            })
+            .collect()
+    })?;
+    progress.finish_and_clear();
+    if let Some(&task) = failures.first() {
+        let first_row = task * ROWS_PER_TASK;
+        for (offset, query) in queries.values()[first_row * dim..]
+            .chunks_exact(dim)
+            .take(ROWS_PER_TASK)
+            .enumerate()
+        {
+            let mut row_out = vec![0.0f32; dim];
+            field
+                .score(t, query, &mut row_out)
+                .map_err(|e| anyhow!("query row {}: {e}", first_row + offset + 1))?;
+        }
+        bail!(
+            "query rows {}–{}: the batched score failed",
+            first_row + 1,
+            first_row + ROWS_PER_TASK
+        );
+    }
+    Ok(out)
+}
+
 /// Evaluates `quantity` at time `t` for every row of `queries`.
 pub fn evaluate(
     data: &Matrix,
@@ -63,6 +117,11 @@ pub fn evaluate(
     } else {
         dim
     };
+    if quantity == Quantity::Score && *score == ScoreSpec::Exact {
+        if let ProcessSpec::Reverse(process) = *spec {
+            return score_batched(&dataset, &process, t, queries, threads);
+        }
+    }
     let mut out = Matrix::zeros(queries.rows(), out_cols);
     let progress = crate::progress::bar(queries.rows() as u64, "queries");
     let results: Vec<Result<(), smoothscore_core::Error>> = match *spec {

@@ -57,18 +57,35 @@ pub struct IdxArray {
     pub data: Vec<u8>,
 }
 
+/// Largest decompressed size accepted from a gzip stream (MNIST's largest file is 47 MB): a
+/// small corrupt or hostile `.gz` cannot exhaust memory.
+pub const MAX_GUNZIPPED_BYTES: u64 = 256 << 20;
+
+/// `bytes` gunzipped when they start with the gzip magic 1f 8b, else as they are.
+pub fn maybe_gunzip(bytes: Vec<u8>) -> Result<Vec<u8>> {
+    maybe_gunzip_within(bytes, MAX_GUNZIPPED_BYTES)
+}
+
+/// [`maybe_gunzip`] with an explicit limit on the decompressed size.
+pub fn maybe_gunzip_within(bytes: Vec<u8>, limit: u64) -> Result<Vec<u8>> {
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(bytes);
+    }
+    let mut out = Vec::new();
+    GzDecoder::new(bytes.as_slice())
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .context("corrupt or truncated gzip stream")?;
+    if out.len() as u64 > limit {
+        bail!("gzip stream expands beyond {limit} bytes");
+    }
+    Ok(out)
+}
+
 /// Reads a file's bytes, gunzipping when it starts with the gzip magic.
 fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        GzDecoder::new(bytes.as_slice())
-            .read_to_end(&mut out)
-            .with_context(|| format!("{}: corrupt or truncated gzip stream", path.display()))?;
-        Ok(out)
-    } else {
-        Ok(bytes)
-    }
+    maybe_gunzip(bytes).map_err(|e| anyhow::anyhow!("{}: {e:#}", path.display()))
 }
 
 /// Parses IDX bytes (unsigned-byte arrays only, the type MNIST uses).
@@ -195,6 +212,28 @@ pub fn load_images(images: &Path, options: &IdxOptions) -> Result<Matrix> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_expanding_past_the_limit_is_refused_and_within_it_passes() {
+        let zeros = gzip(&vec![0u8; 1 << 16]);
+        assert!(zeros.len() < 1 << 10, "a small stream expanding 64×");
+        let error = maybe_gunzip_within(zeros.clone(), 1 << 15).unwrap_err();
+        assert!(
+            error.to_string().contains("expands beyond 32768 bytes"),
+            "{error}"
+        );
+        assert_eq!(maybe_gunzip_within(zeros, 1 << 16).unwrap().len(), 1 << 16);
+        let truncated = gzip(b"0123456789abcdef")[..12].to_vec();
+        assert!(maybe_gunzip(truncated).is_err());
+        assert_eq!(maybe_gunzip(b"raw".to_vec()).unwrap(), b"raw");
+    }
 
     fn idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
         let mut bytes = vec![0, 0, 8, dims.len() as u8];

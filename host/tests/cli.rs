@@ -326,6 +326,59 @@ fn bad_inputs_get_one_clear_line_and_leave_nothing() {
     assert_fails(d, &score("NaN", &[]), "non-finite");
     assert_fails(d, &score("0.5", &["--what", "bogus"]), "unknown --what");
     assert_fails(d, &score("0.5", &["--process", "pbm"]), "drift or mean");
+    std::fs::write(
+        d.join("trunc-images-idx3-ubyte"),
+        [0u8, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2, 3],
+    )
+    .unwrap();
+    assert_fails(
+        d,
+        &[
+            "sample",
+            "--data",
+            "trunc-images-idx3-ubyte",
+            "--out",
+            "o.csv",
+        ],
+        "truncated IDX data",
+    );
+    std::fs::write(
+        d.join("bad-images-idx3-ubyte.gz"),
+        [0x1fu8, 0x8b, 8, 0, 0, 0],
+    )
+    .unwrap();
+    assert_fails(
+        d,
+        &[
+            "sample",
+            "--data",
+            "bad-images-idx3-ubyte.gz",
+            "--out",
+            "o.csv",
+        ],
+        "corrupt or truncated gzip stream",
+    );
+    std::fs::write(d.join("bad.toml"), "steps = \"many\"\n").unwrap();
+    assert_fails(
+        d,
+        &["sample", "--config", "bad.toml", "--out", "o.csv"],
+        "'many'",
+    );
+    assert_fails(
+        d,
+        &["sample", "--plot", "p.gif"],
+        "--plot writes .png or .svg",
+    );
+    assert_fails(
+        d,
+        &["sample", "--process", "pbm", "--plot-trajectories", "p.png"],
+        "reverse-time processes",
+    );
+    assert_fails(
+        d,
+        &["experiment", "pbm", "--plot", "p.svg"],
+        "written as .png",
+    );
     assert_fails(d, &["sample", "--no-such-flag"], "--no-such-flag");
     assert_fails(d, &["sample", "--steps", "many"], "'many'");
 }
