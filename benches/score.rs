@@ -1,6 +1,7 @@
 //! Criterion benches of the core's hot loops: single-query empirical score for a range of
-//! (N, d), and one full sampling run on the default set. Larger shapes and the batched kernel
-//! belong to the performance work; run with `cargo bench --bench score`.
+//! (N, d), the batched score (B = 64, 256), the kernel-smoothed score (M kernel points) and one
+//! full sampling run on the default set; run with `cargo bench --bench score`. Shapes up to
+//! MNIST size and the peers are in `smoothscore bench`.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand_core::SeedableRng;
@@ -8,9 +9,11 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use smoothscore::builtin::default_2d;
 use smoothscore::process_spec::ProcessSpec;
 use smoothscore::sample::{draw_samples, SampleConfig};
+use smoothscore_core::batched::score_batch;
 use smoothscore_core::rng::fill_standard_normal;
 use smoothscore_core::{
-    Dataset, EmpiricalScore, FinalStep, Integrator, Process, ScoreField, Spacing,
+    Bandwidth, Dataset, EmpiricalScore, FinalStep, Integrator, KernelRule, KernelSmoothedScore,
+    Process, ScoreField, Spacing,
 };
 
 fn single_query_score(c: &mut Criterion) {
@@ -65,9 +68,70 @@ fn sampling_run(c: &mut Criterion) {
     });
 }
 
+fn batched_score(c: &mut Criterion) {
+    let mut group = c.benchmark_group("batched_score");
+    for &(batch, n, dim) in &[
+        (64usize, 10_000usize, 2usize),
+        (256, 10_000, 2),
+        (64, 10_000, 50),
+        (256, 10_000, 50),
+        (64, 10_000, 784),
+        (256, 10_000, 784),
+    ] {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(6);
+        let mut points = vec![0.0f32; n * dim];
+        fill_standard_normal(&mut rng, &mut points);
+        let mut queries = vec![0.0f32; batch * dim];
+        fill_standard_normal(&mut rng, &mut queries);
+        let data = Dataset::new(&points, dim).unwrap();
+        let mut out = vec![0.0f32; batch * dim];
+        group.throughput(Throughput::Elements((batch * n) as u64));
+        group.bench_with_input(
+            BenchmarkId::new(format!("B{batch}_N{n}"), format!("d{dim}")),
+            &(),
+            |b, _| {
+                b.iter(|| {
+                    score_batch(
+                        &data,
+                        &Process::VP_LINEAR,
+                        black_box(0.3),
+                        &queries,
+                        &mut out,
+                    )
+                    .unwrap()
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+fn kernel_smoothed_score(c: &mut Criterion) {
+    let data = default_2d().unwrap();
+    let dataset = Dataset::new(data.values(), 2).unwrap();
+    let mut group = c.benchmark_group("kernel_smoothed_score_default");
+    for points in [4u16, 16, 64] {
+        let field = KernelSmoothedScore::<64>::new(
+            EmpiricalScore::new(dataset, Process::VP_LINEAR).unwrap(),
+            Bandwidth::Constant { bandwidth: 0.1 },
+            KernelRule::QuasiRandom { pairs: points / 2 },
+        )
+        .unwrap();
+        let mut out = [0.0f32; 2];
+        group.bench_with_input(BenchmarkId::new("M", points), &(), |b, _| {
+            b.iter(|| {
+                field
+                    .score(black_box(0.3), black_box(&[0.1, 0.2]), &mut out)
+                    .unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20);
-    targets = single_query_score, sampling_run
+    targets = single_query_score, batched_score, kernel_smoothed_score, sampling_run
 }
 criterion_main!(benches);

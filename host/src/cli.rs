@@ -50,6 +50,8 @@ pub enum Command {
     Experiment(crate::experiment::ExperimentArgs),
     /// Re-run the command recorded in a `.manifest.json` and report whether the bits match.
     Reproduce(ReproduceArgs),
+    /// Speed of the score kernel: GFLOP/s, fraction of peak, pairs/s, bandwidth, peers.
+    Bench(crate::bench::BenchArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout.
@@ -282,6 +284,7 @@ pub fn run(cli: Cli) -> Result<String> {
                 }
             }
         }
+        Command::Bench(args) => crate::bench::run(&args),
         Command::Completions(args) => crate::docs::completions(args.shell),
         Command::Manpage => crate::docs::manpage(),
     }

@@ -26,6 +26,7 @@
 //! - [`cli`]: the clap definitions and commands.
 #![deny(missing_docs)]
 
+pub mod bench;
 pub mod builtin;
 pub mod cli;
 pub mod cmd_data;

@@ -1,0 +1,420 @@
+//! `smoothscore bench`: the score kernel's speed against this machine's limits and against the
+//! peers (NumPy, PyTorch CPU) in the same run.
+//!
+//! Per shape (B queries, N points, d dimensions) it reports the batched score's GFLOP/s
+//! (5·B·N·d flops: 3 for each distance term, 2 for each weighted-sum term), the fraction of the
+//! single-core f32 peak, the pairs per second (the measure for small d, where the B·N
+//! exponentials dominate), the speed-up over the single-query path and, when a Python with the
+//! peers is given, the ratio peer time / our time. The peak is derived from `/proc/cpuinfo`:
+//! clock × f32 lanes of the widest vector unit × 2 FMA pipes × 2 flops per FMA; the core never
+//! fuses (bit-reproducibility), so the no-FMA ceiling is half of it and is printed too.
+//! Bandwidth: the single-query score on the largest N·d shape against a measured read stream.
+
+use crate::sample::with_threads;
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+use rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use smoothscore_core::batched::score_batch;
+use smoothscore_core::rng::fill_standard_normal;
+use smoothscore_core::{Dataset, EmpiricalScore, Process, ScoreField};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// `smoothscore bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Shapes B×N×d, comma-separated.
+    #[arg(
+        long,
+        default_value = "64x1000x2,256x10000x2,256x10000x8,64x10000x50,256x10000x50,64x10000x784,256x60000x784"
+    )]
+    pub shapes: String,
+    /// Worker threads (the peers get the same number).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Timed repetitions per measurement (the best is kept).
+    #[arg(long, default_value_t = 3)]
+    pub repeats: usize,
+    /// Python with numpy and/or torch for the peer timings (see benches/peer/setup.sh);
+    /// default: `python3` when it imports one of them.
+    #[arg(long)]
+    pub python: Option<PathBuf>,
+    /// Skip the peers.
+    #[arg(long)]
+    pub no_peers: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One B×N×d shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Queries B.
+    pub batch: usize,
+    /// Training points N.
+    pub points: usize,
+    /// Dimension d.
+    pub dim: usize,
+}
+
+impl Shape {
+    /// Parses `BxNxd`.
+    pub fn parse(text: &str) -> Result<Self> {
+        let parts: Vec<usize> = text
+            .split('x')
+            .map(|p| p.trim().parse::<usize>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| anyhow!("shape '{text}' is not BxNxd"))?;
+        match parts[..] {
+            [batch, points, dim] if batch > 0 && points > 0 && dim > 0 => {
+                Ok(Shape { batch, points, dim })
+            }
+            _ => bail!("shape '{text}' is not BxNxd with positive sizes"),
+        }
+    }
+
+    /// The flop count 5·B·N·d (3 per distance term, 2 per weighted-sum term).
+    pub fn flops(&self) -> f64 {
+        5.0 * (self.batch * self.points * self.dim) as f64
+    }
+}
+
+/// The single-core f32 peak from `/proc/cpuinfo`: (GFLOP/s, how it was derived).
+pub fn cpu_peak() -> (f64, String) {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let field = |name: &str| {
+        info.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split(':').nth(1))
+            .map(|v| v.trim().to_owned())
+    };
+    let flags = field("flags").unwrap_or_default();
+    let has = |f: &str| flags.split_whitespace().any(|x| x == f);
+    let max_khz = std::fs::read_to_string("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq")
+        .ok()
+        .and_then(|s| s.trim().parse::<f64>().ok());
+    let (ghz, clock_source) = match max_khz {
+        Some(khz) => (khz / 1e6, "cpufreq max"),
+        None => (
+            field("cpu MHz")
+                .and_then(|m| m.parse::<f64>().ok())
+                .unwrap_or(0.0)
+                / 1e3,
+            "/proc/cpuinfo cpu MHz",
+        ),
+    };
+    let (lanes, unit) = if has("avx512f") {
+        (16.0, "avx512f")
+    } else if has("avx") {
+        (8.0, "avx")
+    } else if has("sse") || cfg!(target_arch = "x86_64") {
+        (4.0, "sse")
+    } else {
+        (4.0, "128-bit")
+    };
+    let fma = if has("fma") || has("avx512f") {
+        2.0
+    } else {
+        1.0
+    };
+    let peak = ghz * lanes * 2.0 * fma;
+    let model = field("model name").unwrap_or_else(|| "unknown CPU".into());
+    (
+        peak,
+        format!(
+            "{model}: {ghz:.2} GHz ({clock_source}) × {lanes} f32 lanes ({unit}) × 2 pipes × {fma} flops/instruction ({}) = {peak:.1} GFLOP/s; without FMA (the core never fuses): {:.1}",
+            if fma > 1.0 { "FMA" } else { "no FMA" },
+            peak / fma
+        ),
+    )
+}
+
+/// Best wall time of `run` over `repeats` timed calls after one warm-up.
+fn best_seconds(repeats: usize, mut run: impl FnMut() -> Result<()>) -> Result<f64> {
+    run()?;
+    let mut best = f64::INFINITY;
+    for _ in 0..repeats.max(1) {
+        let start = Instant::now();
+        run()?;
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    Ok(best)
+}
+
+fn normal_data(len: usize, seed: u64) -> Vec<f32> {
+    let mut values = vec![0.0f32; len];
+    fill_standard_normal(&mut Xoshiro256PlusPlus::seed_from_u64(seed), &mut values);
+    values
+}
+
+/// Read bandwidth of one core: sum of a 256 MiB f32 array in 8 lanes, GB/s.
+pub fn stream_read_gbs(repeats: usize) -> Result<f64> {
+    let values = vec![1.0f32; 64 << 20];
+    let mut total = 0.0f32;
+    let seconds = best_seconds(repeats, || {
+        let mut acc = [0.0f32; 8];
+        for chunk in values.chunks_exact(8) {
+            for (a, v) in acc.iter_mut().zip(chunk) {
+                *a += v;
+            }
+        }
+        total += acc.iter().sum::<f32>();
+        Ok(())
+    })?;
+    std::hint::black_box(total);
+    Ok((values.len() * 4) as f64 / seconds / 1e9)
+}
+
+/// Timings of one shape.
+#[derive(Clone, Debug)]
+pub struct ShapeReport {
+    /// The shape.
+    pub shape: Shape,
+    /// Best batched wall time, seconds.
+    pub seconds: f64,
+    /// Single-query path, seconds for all B queries (extrapolated from a subset).
+    pub single_seconds: f64,
+    /// Peer wall times (torch, numpy), seconds.
+    pub peers: (Option<f64>, Option<f64>),
+}
+
+fn run_peer(
+    python: &PathBuf,
+    shape: Shape,
+    threads: usize,
+    repeats: usize,
+) -> (Option<f64>, Option<f64>) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../benches/peer/score_peer.py");
+    let output = std::process::Command::new(python)
+        .arg(script)
+        .args([shape.batch, shape.points, shape.dim, threads, repeats].map(|v| v.to_string()))
+        .output();
+    let Ok(output) = output else {
+        return (None, None);
+    };
+    let parsed: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
+    (
+        parsed["torch_seconds"].as_f64(),
+        parsed["numpy_seconds"].as_f64(),
+    )
+}
+
+fn default_python() -> Option<PathBuf> {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import importlib.util as u, sys; sys.exit(0 if (u.find_spec('torch') or u.find_spec('numpy')) else 1)"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    ok.then(|| PathBuf::from("python3"))
+}
+
+/// Measures one shape.
+pub fn measure(
+    shape: Shape,
+    threads: usize,
+    repeats: usize,
+    python: Option<&PathBuf>,
+) -> Result<ShapeReport> {
+    let Shape { batch, points, dim } = shape;
+    let data = normal_data(points * dim, 1);
+    let queries = normal_data(batch * dim, 2);
+    let dataset = Dataset::new(&data, dim).map_err(|e| anyhow!("{e}"))?;
+    let process = Process::VP_LINEAR;
+    let t = 0.3f32;
+    let mut out = vec![0.0f32; batch * dim];
+    let block = 4 * smoothscore_core::batched::QUERY_BLOCK * dim;
+    let seconds = best_seconds(repeats, || {
+        let failed = with_threads(threads, || {
+            out.par_chunks_mut(block)
+                .zip(queries.par_chunks(block))
+                .any(|(o, q)| score_batch(&dataset, &process, t, q, o).is_err())
+        })?;
+        if failed {
+            bail!("the batched score failed");
+        }
+        Ok(())
+    })?;
+    let field = EmpiricalScore::new(dataset, process).map_err(|e| anyhow!("{e}"))?;
+    let subset = batch.min(16);
+    let mut row = vec![0.0f32; dim];
+    let single_subset = best_seconds(repeats, || {
+        for query in queries.chunks_exact(dim).take(subset) {
+            field
+                .score(t, query, &mut row)
+                .map_err(|e| anyhow!("{e}"))?;
+        }
+        Ok(())
+    })?;
+    let single_seconds = single_subset * batch as f64 / subset as f64 / threads.max(1) as f64;
+    let peers = match python {
+        Some(python) => run_peer(python, shape, threads, repeats),
+        None => (None, None),
+    };
+    Ok(ShapeReport {
+        shape,
+        seconds,
+        single_seconds,
+        peers,
+    })
+}
+
+/// Runs the benchmark and returns the report.
+pub fn run(args: &BenchArgs) -> Result<String> {
+    let shapes: Vec<Shape> = args
+        .shapes
+        .split(',')
+        .map(Shape::parse)
+        .collect::<Result<_>>()?;
+    let python = if args.no_peers {
+        None
+    } else {
+        args.python.clone().or_else(default_python)
+    };
+    let (peak, peak_text) = cpu_peak();
+    let threads = args.threads.max(1);
+    let progress = crate::progress::bar(shapes.len() as u64 + 1, "shapes");
+    let mut reports = Vec::new();
+    for &shape in &shapes {
+        reports.push(measure(shape, threads, args.repeats, python.as_ref())?);
+        progress.inc(1);
+    }
+    let stream = stream_read_gbs(args.repeats)?;
+    let largest = shapes
+        .iter()
+        .copied()
+        .max_by_key(|s| s.points * s.dim)
+        .context("no shapes")?;
+    let memory = single_query_bandwidth(largest, args.repeats)?;
+    progress.finish_and_clear();
+    let peak_all = peak * threads as f64;
+    if args.json {
+        let shapes: Vec<serde_json::Value> = reports
+            .iter()
+            .map(|r| {
+                let gflops = r.shape.flops() / r.seconds / 1e9;
+                serde_json::json!({
+                    "batch": r.shape.batch, "points": r.shape.points, "dim": r.shape.dim,
+                    "seconds": r.seconds,
+                    "gflops": gflops,
+                    "peak_fraction": if peak_all > 0.0 { gflops / peak_all } else { f64::NAN },
+                    "pairs_per_second": (r.shape.batch * r.shape.points) as f64 / r.seconds,
+                    "speedup_over_single_query": r.single_seconds / r.seconds,
+                    "torch_ratio": r.peers.0.map(|p| p / r.seconds),
+                    "numpy_ratio": r.peers.1.map(|p| p / r.seconds),
+                })
+            })
+            .collect();
+        return Ok(serde_json::to_string_pretty(&serde_json::json!({
+            "threads": threads,
+            "peak_gflops_per_core": peak,
+            "peak_derivation": peak_text,
+            "stream_read_gbs": stream,
+            "single_query": {
+                "points": largest.points, "dim": largest.dim,
+                "gbs": memory, "bandwidth_fraction": memory / stream,
+            },
+            "shapes": shapes,
+        }))?);
+    }
+    let mut text = format!("peak: {peak_text}\nthreads: {threads}\n\n");
+    text += &format!(
+        "{:>5} {:>6} {:>4} {:>10} {:>8} {:>6} {:>12} {:>9} {:>9} {:>9}\n",
+        "B", "N", "d", "seconds", "GFLOP/s", "peak", "pairs/s", "vs single", "torch/us", "numpy/us"
+    );
+    let ratio = |p: Option<f64>, s: f64| p.map_or("—".to_owned(), |p| format!("{:.2}×", p / s));
+    for r in &reports {
+        let gflops = r.shape.flops() / r.seconds / 1e9;
+        text += &format!(
+            "{:>5} {:>6} {:>4} {:>10.4} {:>8.2} {:>5.1}% {:>12.3e} {:>8.2}× {:>9} {:>9}\n",
+            r.shape.batch,
+            r.shape.points,
+            r.shape.dim,
+            r.seconds,
+            gflops,
+            100.0 * gflops / peak_all,
+            (r.shape.batch * r.shape.points) as f64 / r.seconds,
+            r.single_seconds / r.seconds,
+            ratio(r.peers.0, r.seconds),
+            ratio(r.peers.1, r.seconds),
+        );
+    }
+    text += &format!(
+        "\nsingle-query score, N = {}, d = {}: {memory:.2} GB/s of a measured {stream:.2} GB/s read stream ({:.0}%)",
+        largest.points,
+        largest.dim,
+        100.0 * memory / stream
+    );
+    if python.is_none() && !args.no_peers {
+        text +=
+            "\npeers: no Python with numpy or torch found (benches/peer/setup.sh, then --python)";
+    }
+    Ok(text)
+}
+
+/// GB/s of the single-query score streaming an N×d training set.
+fn single_query_bandwidth(shape: Shape, repeats: usize) -> Result<f64> {
+    let data = normal_data(shape.points * shape.dim, 1);
+    let query = normal_data(shape.dim, 3);
+    let field = EmpiricalScore::new(
+        Dataset::new(&data, shape.dim).map_err(|e| anyhow!("{e}"))?,
+        Process::VP_LINEAR,
+    )
+    .map_err(|e| anyhow!("{e}"))?;
+    let mut out = vec![0.0f32; shape.dim];
+    let seconds = best_seconds(repeats, || {
+        field
+            .score(0.3, &query, &mut out)
+            .map_err(|e| anyhow!("{e}"))
+    })?;
+    Ok((data.len() * 4) as f64 / seconds / 1e9)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_parse_and_bad_ones_are_errors() {
+        assert_eq!(
+            Shape::parse("256x60000x784").unwrap(),
+            Shape {
+                batch: 256,
+                points: 60000,
+                dim: 784
+            }
+        );
+        assert_eq!(Shape::parse("2x3x4").unwrap().flops(), 120.0);
+        for bad in ["2x3", "0x1x1", "ax1x1", ""] {
+            assert!(Shape::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn peak_is_derived_with_its_explanation() {
+        let (peak, text) = cpu_peak();
+        if std::path::Path::new("/proc/cpuinfo").exists() {
+            assert!(peak > 0.0, "{text}");
+            assert!(text.contains("GFLOP/s"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_small_shape_measures_finite_times() {
+        let report = measure(
+            Shape {
+                batch: 9,
+                points: 50,
+                dim: 3,
+            },
+            1,
+            1,
+            None,
+        )
+        .unwrap();
+        assert!(report.seconds > 0.0 && report.seconds.is_finite());
+        assert!(report.single_seconds > 0.0);
+    }
+}
