@@ -15,9 +15,8 @@
 use crate::dataset::Dataset;
 use crate::error::{check_finite, Error, Input};
 use crate::lanes;
-use crate::math;
 use crate::schedule::Process;
-use crate::score::posterior_mean;
+use crate::score::{check_coefficients, check_output, posterior_mean, OnlineSoftmax};
 
 /// Queries per block: 8 rows of 8-lane accumulators fill half of the 16 AVX registers.
 pub const QUERY_BLOCK: usize = 8;
@@ -39,18 +38,7 @@ pub fn posterior_mean_batch(
             found: queries.len(),
         });
     }
-    if !alpha_t.is_finite() {
-        return Err(Error::InvalidParameter {
-            name: "alpha_t",
-            value: alpha_t,
-        });
-    }
-    if !(sigma_squared > 0.0 && sigma_squared.is_finite()) {
-        return Err(Error::InvalidParameter {
-            name: "sigma_squared",
-            value: sigma_squared,
-        });
-    }
+    check_coefficients(alpha_t, sigma_squared)?;
     check_finite(queries, Input::Query)?;
     let block = QUERY_BLOCK * dim;
     for (query_block, out_block) in queries.chunks(block).zip(out.chunks_mut(block)) {
@@ -82,11 +70,7 @@ pub fn score_batch(
     for (o, &xk) in out.iter_mut().zip(queries) {
         *o = (alpha_t * *o - xk) / sigma_squared;
     }
-    if out.iter().all(|v| v.is_finite()) {
-        Ok(())
-    } else {
-        Err(Error::Overflow { quantity: "score" })
-    }
+    check_output(out, "score")
 }
 
 /// One block of Q queries: one pass over the rows, Q online softmaxes.
@@ -102,51 +86,20 @@ fn mean_block<const Q: usize>(
         core::array::from_fn(|j| queries.get(j * dim..(j + 1) * dim).unwrap_or(&[]));
     let neg_half_inverse_variance = -0.5 / sigma_squared;
     out.fill(0.0);
-    let mut running_max = [f32::NEG_INFINITY; Q];
-    let mut normaliser = [0.0f32; Q];
+    let mut softmaxes = [OnlineSoftmax::new(); Q];
     for row in data.rows() {
         let distances = lanes::squared_distances_scaled(&queries, row, alpha_t);
-        for (((mean, distance), max), norm) in out
+        for ((mean, distance), softmax) in out
             .chunks_exact_mut(dim)
             .zip(distances)
-            .zip(running_max.iter_mut())
-            .zip(normaliser.iter_mut())
+            .zip(softmaxes.iter_mut())
         {
-            let value = distance * neg_half_inverse_variance;
-            if value == f32::NEG_INFINITY {
-                continue;
-            }
-            if !value.is_finite() {
-                return Err(Error::Overflow {
-                    quantity: "log-weights",
-                });
-            }
-            if value > *max {
-                let scale = math::exp(*max - value);
-                *norm = *norm * scale + 1.0;
-                lanes::rescale_add(mean, scale, row);
-                *max = value;
-            } else {
-                let weight = math::exp(value - *max);
-                *norm += weight;
-                lanes::add_scaled(mean, weight, row);
-            }
+            softmax.accumulate(distance * neg_half_inverse_variance, row, mean)?;
         }
     }
-    for ((mean, max), norm) in out.chunks_exact_mut(dim).zip(running_max).zip(normaliser) {
-        if max == f32::NEG_INFINITY {
-            return Err(Error::Overflow {
-                quantity: "log-weights",
-            });
-        }
-        for value in mean.iter_mut() {
-            *value /= norm;
-        }
-        if !mean.iter().all(|v| v.is_finite()) {
-            return Err(Error::Overflow {
-                quantity: "posterior mean",
-            });
-        }
+    for (mean, softmax) in out.chunks_exact_mut(dim).zip(softmaxes) {
+        softmax.finish_mean(mean)?;
+        check_output(mean, "posterior mean")?;
     }
     Ok(())
 }

@@ -22,6 +22,100 @@ pub trait ScoreField {
     fn score(&self, t: f32, x: &[f32], out: &mut [f32]) -> Result<(), Error>;
 }
 
+/// The state of a one-pass (online) softmax over logits ℓ_1, ℓ_2, … visited in order: the
+/// running max m and the normaliser Σ e^{ℓ_i − m}. Every path that streams a softmax (single
+/// query, batched, log-sum-exp) steps through this one type, so they perform the same f32
+/// operations in the same order and agree bit for bit.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OnlineSoftmax {
+    running_max: f32,
+    normaliser: f32,
+}
+
+/// What a new logit asks of a weighted sum kept beside an [`OnlineSoftmax`].
+pub(crate) enum SoftmaxStep {
+    /// ℓ = −∞: weight 0, nothing to add.
+    Skip,
+    /// A new max: sum ← sum·scale + row, with scale = e^{m_old − ℓ}.
+    Rescale(f32),
+    /// sum ← sum + weight·row, with weight = e^{ℓ − m}.
+    Add(f32),
+}
+
+impl OnlineSoftmax {
+    /// No logit seen yet.
+    pub(crate) const fn new() -> Self {
+        OnlineSoftmax {
+            running_max: f32::NEG_INFINITY,
+            normaliser: 0.0,
+        }
+    }
+
+    /// Takes the next logit; a NaN or +∞ logit is an [`Error::Overflow`].
+    #[inline]
+    pub(crate) fn push(&mut self, value: f32) -> Result<SoftmaxStep, Error> {
+        if value == f32::NEG_INFINITY {
+            return Ok(SoftmaxStep::Skip);
+        }
+        if !value.is_finite() {
+            return Err(Error::Overflow {
+                quantity: "log-weights",
+            });
+        }
+        if value > self.running_max {
+            let scale = math::exp(self.running_max - value);
+            self.normaliser = self.normaliser * scale + 1.0;
+            self.running_max = value;
+            Ok(SoftmaxStep::Rescale(scale))
+        } else {
+            let weight = math::exp(value - self.running_max);
+            self.normaliser += weight;
+            Ok(SoftmaxStep::Add(weight))
+        }
+    }
+
+    /// Takes the next logit and updates the weighted sum `out` of the rows with it.
+    #[inline]
+    pub(crate) fn accumulate(
+        &mut self,
+        value: f32,
+        row: &[f32],
+        out: &mut [f32],
+    ) -> Result<(), Error> {
+        match self.push(value)? {
+            SoftmaxStep::Skip => {}
+            SoftmaxStep::Rescale(scale) => lanes::rescale_add(out, scale, row),
+            SoftmaxStep::Add(weight) => lanes::add_scaled(out, weight, row),
+        }
+        Ok(())
+    }
+
+    /// The normaliser; all logits −∞ (or none) is an [`Error::Overflow`].
+    fn normaliser(&self) -> Result<f32, Error> {
+        if self.running_max == f32::NEG_INFINITY {
+            return Err(Error::Overflow {
+                quantity: "log-weights",
+            });
+        }
+        Ok(self.normaliser)
+    }
+
+    /// Divides the weighted sum `out` by the normaliser (it becomes Σ_i w_i x_i) and returns
+    /// the log-normaliser log Σ_i e^{ℓ_i}.
+    pub(crate) fn finish_mean(&self, out: &mut [f32]) -> Result<f32, Error> {
+        let normaliser = self.normaliser()?;
+        for value in out.iter_mut() {
+            *value /= normaliser;
+        }
+        Ok(self.running_max + math::ln(normaliser))
+    }
+
+    /// The log-normaliser log Σ_i e^{ℓ_i}.
+    fn log_sum_exp(&self) -> Result<f32, Error> {
+        Ok(self.running_max + math::ln(self.normaliser()?))
+    }
+}
+
 /// Online softmax over the rows: writes m = Σ_i w_i x_i into `out` with w = softmax(ℓ),
 /// ℓ_i = `logit(x_i)`, and returns the log-normaliser log Σ_i e^{ℓ_i}.
 ///
@@ -33,38 +127,11 @@ where
 {
     data.check_dim(out.len())?;
     out.fill(0.0);
-    let mut running_max = f32::NEG_INFINITY;
-    let mut normaliser = 0.0f32;
+    let mut softmax = OnlineSoftmax::new();
     for row in data.rows() {
-        let value = logit(row);
-        if value == f32::NEG_INFINITY {
-            continue;
-        }
-        if !value.is_finite() {
-            return Err(Error::Overflow {
-                quantity: "log-weights",
-            });
-        }
-        if value > running_max {
-            let scale = math::exp(running_max - value);
-            normaliser = normaliser * scale + 1.0;
-            lanes::rescale_add(out, scale, row);
-            running_max = value;
-        } else {
-            let weight = math::exp(value - running_max);
-            normaliser += weight;
-            lanes::add_scaled(out, weight, row);
-        }
+        softmax.accumulate(logit(row), row, out)?;
     }
-    if running_max == f32::NEG_INFINITY {
-        return Err(Error::Overflow {
-            quantity: "log-weights",
-        });
-    }
-    for value in out.iter_mut() {
-        *value /= normaliser;
-    }
-    Ok(running_max + math::ln(normaliser))
+    softmax.finish_mean(out)
 }
 
 /// Online log-sum-exp log Σ_i e^{ℓ_i}, ℓ_i = `logit(x_i)`, in one pass with a running max.
@@ -74,31 +141,11 @@ pub fn log_sum_exp_with<F>(data: &Dataset<'_>, logit: F) -> Result<f32, Error>
 where
     F: Fn(&[f32]) -> f32,
 {
-    let mut running_max = f32::NEG_INFINITY;
-    let mut normaliser = 0.0f32;
+    let mut softmax = OnlineSoftmax::new();
     for row in data.rows() {
-        let value = logit(row);
-        if value == f32::NEG_INFINITY {
-            continue;
-        }
-        if !value.is_finite() {
-            return Err(Error::Overflow {
-                quantity: "log-weights",
-            });
-        }
-        if value > running_max {
-            normaliser = normaliser * math::exp(running_max - value) + 1.0;
-            running_max = value;
-        } else {
-            normaliser += math::exp(value - running_max);
-        }
+        softmax.push(logit(row))?;
     }
-    if running_max == f32::NEG_INFINITY {
-        return Err(Error::Overflow {
-            quantity: "log-weights",
-        });
-    }
-    Ok(running_max + math::ln(normaliser))
+    softmax.log_sum_exp()
 }
 
 /// The logit ℓ_i = ‖x − α_t x_i‖² · (−1/(2σ_t²)) of the empirical posterior; the factor is
@@ -115,7 +162,7 @@ fn check_query(data: &Dataset<'_>, query: &[f32], out_len: usize) -> Result<(), 
     check_finite(query, Input::Query)
 }
 
-fn check_coefficients(alpha_t: f32, sigma_squared: f32) -> Result<(), Error> {
+pub(crate) fn check_coefficients(alpha_t: f32, sigma_squared: f32) -> Result<(), Error> {
     if !alpha_t.is_finite() {
         return Err(Error::InvalidParameter {
             name: "alpha_t",
@@ -131,7 +178,7 @@ fn check_coefficients(alpha_t: f32, sigma_squared: f32) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_output(out: &[f32], quantity: &'static str) -> Result<(), Error> {
+pub(crate) fn check_output(out: &[f32], quantity: &'static str) -> Result<(), Error> {
     if out.iter().all(|v| v.is_finite()) {
         Ok(())
     } else {
