@@ -347,7 +347,7 @@ fn run_sample(args: &SampleArgs) -> Result<String> {
         plot_extension(plot)?;
     }
     if let Some(plot) = &args.plot_trajectories {
-        check_png(plot)?;
+        crate::plot::require_png(plot)?;
         if !matches!(config.process, crate::process_spec::ProcessSpec::Reverse(_)) {
             bail!("--plot-trajectories draws the reverse-time processes, not pbm");
         }
@@ -373,8 +373,7 @@ fn run_sample(args: &SampleArgs) -> Result<String> {
             args.sampler,
             score_spec::describe(&config.score)
         );
-        check_png(plot)?;
-        crate::plot::render_atomic(plot, |tmp| {
+        crate::output::write_atomic_with(plot, |tmp| {
             crate::plot::trajectories(tmp, &data, &paths, &title)
         })?;
     }
@@ -413,13 +412,6 @@ fn run_sample(args: &SampleArgs) -> Result<String> {
     ))
 }
 
-fn check_png(path: &Path) -> Result<()> {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some(ext) if ext.eq_ignore_ascii_case("png") => Ok(()),
-        _ => bail!("{}: plots are written as .png", path.display()),
-    }
-}
-
 /// The lower-case extension of a `--plot` path: png or svg.
 fn plot_extension(path: &Path) -> Result<String> {
     match path
@@ -439,13 +431,13 @@ fn write_sample_plot(path: &Path, data: &Matrix, samples: &Matrix, title: &str) 
         "png" if data.cols() == 784 => {
             let shown = samples.rows().min(16);
             let first = Matrix::new(shown, 784, samples.values()[..shown * 784].to_vec())?;
-            crate::plot::render_atomic(path, |tmp| {
+            crate::output::write_atomic_with(path, |tmp| {
                 crate::plot::image_grid(tmp, data, &first, 28, 28, title)
             })
         }
-        _ => {
-            crate::plot::render_atomic(path, |tmp| crate::plot::scatter(tmp, data, samples, title))
-        }
+        _ => crate::output::write_atomic_with(path, |tmp| {
+            crate::plot::scatter(tmp, data, samples, title)
+        }),
     }
 }
 

@@ -109,7 +109,7 @@ fn plot(which: &Experiment, tables: &[Table], path: &std::path::Path) -> Result<
             true,
         ),
     };
-    crate::plot::render_atomic(path, |tmp| {
+    crate::output::write_atomic_with(path, |tmp| {
         crate::plot::curves(tmp, title, x, y, &lines, log_x, log_y)
     })
 }
@@ -170,12 +170,7 @@ fn inputs(which: &Experiment) -> Vec<FileArg> {
 /// report.
 pub fn run(args: &ExperimentArgs) -> Result<String> {
     if let Some(path) = &args.plot {
-        if !path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("png"))
-        {
-            anyhow::bail!("{}: experiment plots are written as .png", path.display());
-        }
+        crate::plot::require_png(path)?;
     }
     let tables: Vec<Table> = match &args.which {
         Experiment::Interpolation(options) => interpolation::run(options, args.seed, args.threads)?,

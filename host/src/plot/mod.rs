@@ -1,5 +1,6 @@
 //! PNG plots with `plotters` (bitmap backend, embedded DejaVu Sans: no system fonts needed).
-//! Rendering is deterministic, so a plot reproduces bit for bit like any other output.
+//! Rendering is deterministic, so a plot reproduces bit for bit like any other output; plots
+//! are written atomically through [`crate::output::write_atomic_with`].
 //!
 //! - [`scatter`]: samples over training points (first two coordinates).
 //! - [`trajectories`]: a few samples' paths through time.
@@ -16,7 +17,7 @@ pub use grid::image_grid;
 pub use scatter::scatter;
 pub use trajectories::trajectories;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
 use plotters::style::{register_font, FontStyle, RGBColor};
 use std::path::Path;
 use std::sync::Once;
@@ -31,23 +32,16 @@ fn fonts() {
     });
 }
 
-/// Renders a PNG to a temporary file beside `path` and renames it into place, so a failed
-/// drawing leaves no partial file (like every other output).
-pub fn render_atomic(path: &Path, draw: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let temporary = tempfile::Builder::new()
-        .prefix(".smoothscore-plot-")
-        .suffix(".png")
-        .tempfile_in(folder)
-        .with_context(|| format!("cannot create a temporary file in {}", folder.display()))?;
-    draw(temporary.path())?;
-    temporary
-        .persist(path)
-        .map_err(|e| anyhow!("cannot write {}: {}", path.display(), e.error))?;
-    Ok(())
+/// Refuses a plot path that does not end in `.png` (before any work is done).
+pub fn require_png(path: &Path) -> Result<()> {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+    {
+        Ok(())
+    } else {
+        Err(anyhow!("{}: plots are written as .png", path.display()))
+    }
 }
 
 /// A plotters error as an anyhow error.
