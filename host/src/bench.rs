@@ -10,13 +10,11 @@
 //! fuses (bit-reproducibility), so the no-FMA ceiling is half of it and is printed too.
 //! Bandwidth: the single-query score on the largest N·d shape against a measured read stream.
 
-use crate::sample::with_threads;
+use crate::evaluate::score_blocks;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use rayon::prelude::*;
-use smoothscore_core::batched::score_batch;
 use smoothscore_core::rng::fill_standard_normal;
 use smoothscore_core::{Dataset, EmpiricalScore, Process, ScoreField};
 use std::path::PathBuf;
@@ -175,7 +173,8 @@ pub struct ShapeReport {
     pub shape: Shape,
     /// Best batched wall time, seconds.
     pub seconds: f64,
-    /// Single-query path, seconds for all B queries (extrapolated from a subset).
+    /// Single-query path, seconds for all B queries: timed on one thread for the first 16
+    /// queries, scaled to B and divided by the thread count (assumes linear scaling).
     pub single_seconds: f64,
     /// Peer wall times (torch, numpy), seconds.
     pub peers: (Option<f64>, Option<f64>),
@@ -225,14 +224,9 @@ pub fn measure(
     let process = Process::VP_LINEAR;
     let t = 0.3f32;
     let mut out = vec![0.0f32; batch * dim];
-    let block = 4 * smoothscore_core::batched::QUERY_BLOCK * dim;
+    let hidden = indicatif::ProgressBar::hidden();
     let seconds = best_seconds(repeats, || {
-        let failed = with_threads(threads, || {
-            out.par_chunks_mut(block)
-                .zip(queries.par_chunks(block))
-                .any(|(o, q)| score_batch(&dataset, &process, t, q, o).is_err())
-        })?;
-        if failed {
+        if score_blocks(&dataset, &process, t, &queries, &mut out, threads, &hidden)?.is_some() {
             bail!("the batched score failed");
         }
         Ok(())

@@ -41,7 +41,7 @@ impl Quantity {
 }
 
 /// Query rows per parallel task of the batched score (a multiple of the core's query block).
-const ROWS_PER_TASK: usize = 4 * smoothscore_core::batched::QUERY_BLOCK;
+pub const ROWS_PER_TASK: usize = 4 * smoothscore_core::batched::QUERY_BLOCK;
 
 /// The exact score of every query row through the core's batched kernel (each training row
 /// read once per block of queries, no B×N matrix), in parallel over blocks of rows: the same
@@ -56,24 +56,20 @@ fn score_batched(
 ) -> Result<Matrix> {
     let dim = dataset.dim();
     process.check_time(t).map_err(|e| anyhow!("--t: {e}"))?;
-    let field = EmpiricalScore::new(*dataset, *process).map_err(|e| anyhow!("{e}"))?;
     let mut out = Matrix::zeros(queries.rows(), dim);
     let progress = crate::progress::bar(queries.rows() as u64, "queries");
-    let failures: Vec<usize> = with_threads(threads, || {
-        out.values_mut()
-            .par_chunks_mut(ROWS_PER_TASK * dim)
-            .zip(queries.values().par_chunks(ROWS_PER_TASK * dim))
-            .enumerate()
-            .filter_map(|(task, (block_out, block))| {
-                let result =
-                    smoothscore_core::batched::score_batch(dataset, process, t, block, block_out);
-                progress.inc((block.len() / dim) as u64);
-                result.is_err().then_some(task)
-            })
-            .collect()
-    })?;
+    let failed = score_blocks(
+        dataset,
+        process,
+        t,
+        queries.values(),
+        out.values_mut(),
+        threads,
+        &progress,
+    )?;
     progress.finish_and_clear();
-    if let Some(&task) = failures.first() {
+    if let Some(task) = failed {
+        let field = EmpiricalScore::new(*dataset, *process).map_err(|e| anyhow!("{e}"))?;
         let first_row = task * ROWS_PER_TASK;
         for (offset, query) in queries.values()[first_row * dim..]
             .chunks_exact(dim)
@@ -92,6 +88,34 @@ fn score_batched(
         );
     }
     Ok(out)
+}
+
+/// The exact scores of the row-major `queries` into `out` through the core's batched kernel,
+/// on `threads` workers, one task per [`ROWS_PER_TASK`] rows (`progress` advances by rows).
+/// Returns the index of the first task whose block failed, if any. `smoothscore score` and
+/// `smoothscore bench` both run this, so the benchmark times what the command does.
+pub fn score_blocks(
+    dataset: &Dataset<'_>,
+    process: &smoothscore_core::Process,
+    t: f32,
+    queries: &[f32],
+    out: &mut [f32],
+    threads: usize,
+    progress: &indicatif::ProgressBar,
+) -> Result<Option<usize>> {
+    let block = ROWS_PER_TASK * dataset.dim();
+    with_threads(threads, || {
+        out.par_chunks_mut(block)
+            .zip(queries.par_chunks(block))
+            .enumerate()
+            .filter_map(|(task, (block_out, block))| {
+                let result =
+                    smoothscore_core::batched::score_batch(dataset, process, t, block, block_out);
+                progress.inc((block.len() / dataset.dim()) as u64);
+                result.is_err().then_some(task)
+            })
+            .min()
+    })
 }
 
 /// Evaluates `quantity` at time `t` for every row of `queries`.
