@@ -4,17 +4,18 @@
 //! while samples stay near the data manifold (their distance to held-out data stays comparable
 //! to the training points' own).
 
+use super::euler_maruyama_run;
 use super::sources::{self, Source};
 use super::table::Table;
 use crate::distances::mmd_rbf;
 use crate::matrix::Matrix;
 use crate::metrics::{nearest_summary, two_nearest};
 use crate::process_spec::ProcessSpec;
-use crate::sample::{draw_samples, SampleConfig};
+use crate::sample::draw_samples;
 use crate::score_spec::{kernel_rule, ScoreSpec};
 use anyhow::Result;
 use clap::Args;
-use smoothscore_core::{Bandwidth, FinalStep, Integrator, Process, Spacing};
+use smoothscore_core::{Bandwidth, Process};
 
 /// Options of `experiment memorization`.
 #[derive(Clone, Debug, Args)]
@@ -95,18 +96,14 @@ pub fn run(args: &MemorizationArgs, seed: u64, threads: usize) -> Result<Vec<Tab
                     rule: kernel_rule("auto", args.kernel_points as i64, seed, train.cols())?,
                 }
             };
-            let config = SampleConfig {
-                process: ProcessSpec::Reverse(Process::VP_LINEAR),
-                integrator: Integrator::EulerMaruyama,
-                steps: args.steps,
-                t_min: 1e-3,
-                spacing: Spacing::Geometric,
-                final_step: FinalStep::Denoise,
-                n_samples: args.n_samples,
+            let config = euler_maruyama_run(
+                ProcessSpec::Reverse(Process::VP_LINEAR),
+                score,
+                args.steps,
+                args.n_samples,
                 seed,
                 threads,
-                score,
-            };
+            );
             let samples = draw_samples(&train, &config)?;
             let summary = nearest_summary(&train, &samples, 1e-3);
             table.push(vec![

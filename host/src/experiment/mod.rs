@@ -37,6 +37,30 @@ pub struct ExperimentArgs {
     pub plot: Option<PathBuf>,
 }
 
+/// The run of the memorization and pbm experiments: Euler–Maruyama on a geometric grid of
+/// `steps` toward t_min = 10⁻³ (for pbm: toward 1 − 10⁻³), denoised final step.
+pub fn euler_maruyama_run(
+    process: crate::process_spec::ProcessSpec,
+    score: crate::score_spec::ScoreSpec,
+    steps: usize,
+    n_samples: usize,
+    seed: u64,
+    threads: usize,
+) -> crate::sample::SampleConfig {
+    crate::sample::SampleConfig {
+        process,
+        integrator: smoothscore_core::Integrator::EulerMaruyama,
+        steps,
+        t_min: 1e-3,
+        spacing: smoothscore_core::Spacing::Geometric,
+        final_step: smoothscore_core::FinalStep::Denoise,
+        n_samples,
+        seed,
+        threads,
+        score,
+    }
+}
+
 /// The lines of `table`: one per distinct value of the `group` columns, (x, y) from two columns.
 pub fn series(table: &Table, group: &[&str], x: &str, y: &str) -> Vec<crate::plot::Series> {
     let index = |name: &str| table.columns.iter().position(|c| c == name);

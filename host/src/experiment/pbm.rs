@@ -3,17 +3,18 @@
 //! for the exact and the kernel-smoothed score/drift: memorized fraction, MMD to fresh draws of
 //! the true law, and the mean distance to held-out data.
 
+use super::euler_maruyama_run;
 use super::memorization::{coordinate_spread, mean_nearest_distance};
 use super::sources::{self, Source};
 use super::table::Table;
 use crate::distances::mmd_rbf;
 use crate::metrics::nearest_summary;
 use crate::process_spec::ProcessSpec;
-use crate::sample::{draw_samples, SampleConfig};
+use crate::sample::draw_samples;
 use crate::score_spec::{kernel_rule, ScoreSpec};
 use anyhow::Result;
 use clap::Args;
-use smoothscore_core::{Bandwidth, FinalStep, Integrator, Process, Spacing};
+use smoothscore_core::{Bandwidth, Process};
 
 /// Options of `experiment pbm`.
 #[derive(Clone, Debug, Args)]
@@ -72,18 +73,8 @@ pub fn run(args: &PbmArgs, seed: u64, threads: usize) -> Result<Vec<Table>> {
         ];
         for (process_name, process) in processes {
             for (score_name, score) in [("exact", ScoreSpec::Exact), ("kernel", smoothed)] {
-                let config = SampleConfig {
-                    process,
-                    integrator: Integrator::EulerMaruyama,
-                    steps: args.steps,
-                    t_min: 1e-3,
-                    spacing: Spacing::Geometric,
-                    final_step: FinalStep::Denoise,
-                    n_samples: args.n_samples,
-                    seed,
-                    threads,
-                    score,
-                };
+                let config =
+                    euler_maruyama_run(process, score, args.steps, args.n_samples, seed, threads);
                 let samples = draw_samples(&train, &config)?;
                 let summary = nearest_summary(&train, &samples, 1e-3);
                 table.push(vec![
