@@ -16,14 +16,17 @@ use crate::dataset::Dataset;
 use crate::error::{check_finite, Error, Input};
 use crate::lanes;
 use crate::schedule::Process;
-use crate::score::{check_coefficients, check_output, posterior_mean, OnlineSoftmax};
+use crate::score::{check_coefficients, check_output, posterior_mean};
+use crate::softmax::{self, RowSoftmax, TiledSoftmax, WeightedSum, NARROW_DIM};
 
 /// Queries per block: 8 rows of 8-lane accumulators fill half of the 16 AVX registers.
 pub const QUERY_BLOCK: usize = 8;
 
 /// Posterior means m(x_b) = Σ_i w_i(x_b) x_i for the B queries in `queries` (row-major B×d)
 /// into `out` (B×d), w_i(x) ∝ exp(−‖x − α_t x_i‖² / (2σ_t²)); bit-identical to calling
-/// [`posterior_mean`] on each query.
+/// [`posterior_mean`] on each query. Inlined into its caller, so a host can compile it inside a
+/// `#[target_feature]` function for wider vectors (the same bits: nothing is fused).
+#[inline(always)]
 pub fn posterior_mean_batch(
     data: &Dataset<'_>,
     alpha_t: f32,
@@ -57,7 +60,9 @@ pub fn posterior_mean_batch(
 }
 
 /// Scores s_t(x_b) = (α_t m_t(x_b) − x_b) / σ_t² of B queries under `process` at time t;
-/// bit-identical to [`crate::EmpiricalScore`]'s single-query score.
+/// bit-identical to [`crate::EmpiricalScore`]'s single-query score. Inlined like
+/// [`posterior_mean_batch`].
+#[inline(always)]
 pub fn score_batch(
     data: &Dataset<'_>,
     process: &Process,
@@ -73,7 +78,11 @@ pub fn score_batch(
     check_output(out, "score")
 }
 
-/// One block of Q queries: one pass over the rows, Q online softmaxes.
+/// One block of Q queries: one pass over the data, Q online softmaxes. Each query runs the
+/// single-query path's steps (row by row for wide data, [`lanes::squared_distances_scaled`]
+/// sharing each row; tile by tile for narrow data, sharing each transposed tile), so it gets
+/// the same bits, and the data is read once per block.
+#[inline(always)]
 fn mean_block<const Q: usize>(
     data: &Dataset<'_>,
     alpha_t: f32,
@@ -84,20 +93,49 @@ fn mean_block<const Q: usize>(
     let dim = data.dim();
     let queries: [&[f32]; Q] =
         core::array::from_fn(|j| queries.get(j * dim..(j + 1) * dim).unwrap_or(&[]));
-    let neg_half_inverse_variance = -0.5 / sigma_squared;
+    let narrow_queries = queries.map(|query| {
+        let mut padded = [0.0f32; NARROW_DIM];
+        for (p, &value) in padded.iter_mut().zip(query) {
+            *p = value;
+        }
+        padded
+    });
+    let c = -0.5 / sigma_squared;
     out.fill(0.0);
-    let mut softmaxes = [OnlineSoftmax::new(); Q];
-    for row in data.rows() {
-        let distances = lanes::squared_distances_scaled(&queries, row, alpha_t);
-        for ((mean, distance), softmax) in out
-            .chunks_exact_mut(dim)
-            .zip(distances)
+    if dim > NARROW_DIM {
+        let mut softmaxes = [RowSoftmax::new(); Q];
+        for row in data.rows() {
+            let distances = lanes::squared_distances_scaled(&queries, row, alpha_t);
+            for ((mean, distance), softmax) in out
+                .chunks_exact_mut(dim)
+                .zip(distances)
+                .zip(softmaxes.iter_mut())
+            {
+                softmax.accumulate(distance * c, row, mean)?;
+            }
+        }
+        for (mean, softmax) in out.chunks_exact_mut(dim).zip(softmaxes) {
+            softmax.finish_mean(mean)?;
+            check_output(mean, "posterior mean")?;
+        }
+        return Ok(());
+    }
+    let mut softmaxes = [TiledSoftmax::new(); Q];
+    let mut sums = [WeightedSum::new(); Q];
+    for tile in softmax::tiles(data.as_slice(), dim) {
+        for ((query, softmax), sum) in narrow_queries
+            .iter()
             .zip(softmaxes.iter_mut())
+            .zip(sums.iter_mut())
         {
-            softmax.accumulate(distance * neg_half_inverse_variance, row, mean)?;
+            let mut weights = softmax::narrow_logits(&tile, query, alpha_t, c);
+            if let Some(scale) = softmax.push(&mut weights)? {
+                sum.add(&tile, scale, &weights);
+            }
         }
     }
-    for (mean, softmax) in out.chunks_exact_mut(dim).zip(softmaxes) {
+    for ((mean, softmax), sum) in out.chunks_exact_mut(dim).zip(softmaxes).zip(sums) {
+        sum.finish(mean);
         softmax.finish_mean(mean)?;
         check_output(mean, "posterior mean")?;
     }

@@ -12,16 +12,27 @@
 pub const LANES: usize = 8;
 
 /// Sums the lanes in the fixed tree ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
-#[inline]
+#[inline(always)]
 fn reduce(lanes: &[f32; LANES]) -> f32 {
     let [l0, l1, l2, l3, l4, l5, l6, l7] = *lanes;
     ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))
 }
 
+/// Sums 16 lanes in a fixed tree: lane j with lane j + 8, then [`reduce`]'s tree on the 8 sums.
+#[inline(always)]
+pub fn reduce_tile(lanes: &[f32; 2 * LANES]) -> f32 {
+    let mut halves = [0.0f32; LANES];
+    let (low, high) = lanes.split_at(LANES);
+    for ((half, &a), &b) in halves.iter_mut().zip(low).zip(high) {
+        *half = a + b;
+    }
+    reduce(&halves)
+}
+
 /// ‖x − α·y‖² = Σ_k (x_k − α y_k)², with coordinate k accumulated into lane k mod 8.
 ///
 /// `x` and `y` must have the same length (the shorter length is used otherwise).
-#[inline]
+#[inline(always)]
 pub fn squared_distance_scaled(x: &[f32], y: &[f32], alpha: f32) -> f32 {
     let mut acc = [0.0f32; LANES];
     let mut x_chunks = x.chunks_exact(LANES);
@@ -44,7 +55,7 @@ pub fn squared_distance_scaled(x: &[f32], y: &[f32], alpha: f32) -> f32 {
 }
 
 /// x·y = Σ_k x_k y_k, with coordinate k accumulated into lane k mod 8.
-#[inline]
+#[inline(always)]
 pub fn dot(x: &[f32], y: &[f32]) -> f32 {
     let mut acc = [0.0f32; LANES];
     let mut x_chunks = x.chunks_exact(LANES);
@@ -68,7 +79,7 @@ pub fn dot(x: &[f32], y: &[f32]) -> f32 {
 /// [`squared_distance_scaled`] per query (so each result has its bits), with α·y computed once
 /// per chunk and shared. The row is read once for all Q queries: the inner kernel of the
 /// batched score. Every query must have the length of `y` (a shorter one gets 0 lanes).
-#[inline]
+#[inline(always)]
 pub fn squared_distances_scaled<const Q: usize>(
     queries: &[&[f32]; Q],
     y: &[f32],
@@ -118,7 +129,7 @@ pub fn squared_distance_scalar(x: &[f32], y: &[f32], alpha: f32) -> f32 {
 }
 
 /// out_k ← out_k·scale + y_k for every k (the online-softmax rescale when the running max grows).
-#[inline]
+#[inline(always)]
 pub fn rescale_add(out: &mut [f32], scale: f32, y: &[f32]) {
     for (o, &yk) in out.iter_mut().zip(y) {
         *o = *o * scale + yk;
@@ -126,7 +137,7 @@ pub fn rescale_add(out: &mut [f32], scale: f32, y: &[f32]) {
 }
 
 /// out_k ← out_k + w·y_k for every k.
-#[inline]
+#[inline(always)]
 pub fn add_scaled(out: &mut [f32], w: f32, y: &[f32]) {
     for (o, &yk) in out.iter_mut().zip(y) {
         *o += w * yk;

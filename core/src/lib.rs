@@ -14,9 +14,14 @@
 //! - [`sampler`]: reverse SDE (Euler–Maruyama), probability-flow ODE (Euler, Heun), pinned EM.
 //! - [`rng`]: the deterministic f32 normal sampler and the per-sample stream rule.
 //! - [`lanes`]: the fixed-order 8-lane reductions that make the bits target-independent.
+//! - [`softmax`]: the online softmax (row by row for wide data, 16-row tiles for narrow data).
+//! - [`vector_exp`]: the branch-free, table-free f32 e^x the softmax runs across its lanes.
+//! - [`batched`]: the score of B queries at once, each training row read once per query block.
 //!
-//! Bit reproducibility: every reduction has a fixed order, nothing is contracted to FMA, and the
-//! default math backend is `libm` (pure software). The `fast-math` feature trades that for speed.
+//! Bit reproducibility: every reduction has a fixed order, nothing is contracted to FMA, the
+//! softmax exponential is our own straight-line f32 code, and the other elementary functions
+//! go through `libm` (pure software). The `fast-math` feature swaps those others (schedules,
+//! logarithms) for `micromath`; the softmax exponential stays.
 #![no_std]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -47,6 +52,8 @@ pub mod sampler;
 pub mod schedule;
 pub mod score;
 pub mod score_kind;
+pub mod softmax;
+pub mod vector_exp;
 
 pub use dataset::Dataset;
 pub use error::{Error, Input};

@@ -2,15 +2,19 @@
 //!
 //! Logits ℓ_i = −‖x − α_t x_i‖² / (2σ_t²), weights w = softmax(ℓ), posterior mean
 //! m_t(x) = Σ_i w_i x_i, score s_t(x) = (α_t m_t(x) − x) / σ_t² (Tweedie).
-//! One pass over the data with an online softmax: keep the running max m, Σ e^{ℓ_i − m} and
-//! Σ e^{ℓ_i − m} x_i, rescaling both when m grows. Points are visited in index order, so the
-//! result bits depend on the order of the training set (a permutation may change the last bits).
+//! One pass over the data with the tiled online softmax of [`crate::softmax`]: keep the running
+//! max m, Σ e^{ℓ_i − m} and Σ e^{ℓ_i − m} x_i, rescaling both when m grows, 16 rows at a time
+//! with the branch-free exponential of [`crate::vector_exp`]. Points are visited in index order,
+//! so the result bits depend on the order of the training set (a permutation may change the last
+//! bits).
 
 use crate::dataset::Dataset;
 use crate::error::{check_finite, Error, Input};
 use crate::lanes;
 use crate::math;
 use crate::schedule::Process;
+use crate::softmax::{self, RowSoftmax, Tile, TiledSoftmax, WeightedSum, NARROW_DIM, TILE};
+use crate::vector_exp;
 
 /// A score field s(t, x) that the samplers can follow: the exact empirical score, or any
 /// smoothed variant. Implementations never allocate and report bad input as [`Error`].
@@ -22,100 +26,6 @@ pub trait ScoreField {
     fn score(&self, t: f32, x: &[f32], out: &mut [f32]) -> Result<(), Error>;
 }
 
-/// The state of a one-pass (online) softmax over logits ℓ_1, ℓ_2, … visited in order: the
-/// running max m and the normaliser Σ e^{ℓ_i − m}. Every path that streams a softmax (single
-/// query, batched, log-sum-exp) steps through this one type, so they perform the same f32
-/// operations in the same order and agree bit for bit.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct OnlineSoftmax {
-    running_max: f32,
-    normaliser: f32,
-}
-
-/// What a new logit asks of a weighted sum kept beside an [`OnlineSoftmax`].
-pub(crate) enum SoftmaxStep {
-    /// ℓ = −∞: weight 0, nothing to add.
-    Skip,
-    /// A new max: sum ← sum·scale + row, with scale = e^{m_old − ℓ}.
-    Rescale(f32),
-    /// sum ← sum + weight·row, with weight = e^{ℓ − m}.
-    Add(f32),
-}
-
-impl OnlineSoftmax {
-    /// No logit seen yet.
-    pub(crate) const fn new() -> Self {
-        OnlineSoftmax {
-            running_max: f32::NEG_INFINITY,
-            normaliser: 0.0,
-        }
-    }
-
-    /// Takes the next logit; a NaN or +∞ logit is an [`Error::Overflow`].
-    #[inline]
-    pub(crate) fn push(&mut self, value: f32) -> Result<SoftmaxStep, Error> {
-        if value == f32::NEG_INFINITY {
-            return Ok(SoftmaxStep::Skip);
-        }
-        if !value.is_finite() {
-            return Err(Error::Overflow {
-                quantity: "log-weights",
-            });
-        }
-        if value > self.running_max {
-            let scale = math::exp(self.running_max - value);
-            self.normaliser = self.normaliser * scale + 1.0;
-            self.running_max = value;
-            Ok(SoftmaxStep::Rescale(scale))
-        } else {
-            let weight = math::exp(value - self.running_max);
-            self.normaliser += weight;
-            Ok(SoftmaxStep::Add(weight))
-        }
-    }
-
-    /// Takes the next logit and updates the weighted sum `out` of the rows with it.
-    #[inline]
-    pub(crate) fn accumulate(
-        &mut self,
-        value: f32,
-        row: &[f32],
-        out: &mut [f32],
-    ) -> Result<(), Error> {
-        match self.push(value)? {
-            SoftmaxStep::Skip => {}
-            SoftmaxStep::Rescale(scale) => lanes::rescale_add(out, scale, row),
-            SoftmaxStep::Add(weight) => lanes::add_scaled(out, weight, row),
-        }
-        Ok(())
-    }
-
-    /// The normaliser; all logits −∞ (or none) is an [`Error::Overflow`].
-    fn normaliser(&self) -> Result<f32, Error> {
-        if self.running_max == f32::NEG_INFINITY {
-            return Err(Error::Overflow {
-                quantity: "log-weights",
-            });
-        }
-        Ok(self.normaliser)
-    }
-
-    /// Divides the weighted sum `out` by the normaliser (it becomes Σ_i w_i x_i) and returns
-    /// the log-normaliser log Σ_i e^{ℓ_i}.
-    pub(crate) fn finish_mean(&self, out: &mut [f32]) -> Result<f32, Error> {
-        let normaliser = self.normaliser()?;
-        for value in out.iter_mut() {
-            *value /= normaliser;
-        }
-        Ok(self.running_max + math::ln(normaliser))
-    }
-
-    /// The log-normaliser log Σ_i e^{ℓ_i}.
-    fn log_sum_exp(&self) -> Result<f32, Error> {
-        Ok(self.running_max + math::ln(self.normaliser()?))
-    }
-}
-
 /// Online softmax over the rows: writes m = Σ_i w_i x_i into `out` with w = softmax(ℓ),
 /// ℓ_i = `logit(x_i)`, and returns the log-normaliser log Σ_i e^{ℓ_i}.
 ///
@@ -125,13 +35,7 @@ pub fn posterior_mean_with<F>(data: &Dataset<'_>, logit: F, out: &mut [f32]) -> 
 where
     F: Fn(&[f32]) -> f32,
 {
-    data.check_dim(out.len())?;
-    out.fill(0.0);
-    let mut softmax = OnlineSoftmax::new();
-    for row in data.rows() {
-        softmax.accumulate(logit(row), row, out)?;
-    }
-    softmax.finish_mean(out)
+    softmax_mean(data, out, &logit, |tile| row_logits(tile, &logit))
 }
 
 /// Online log-sum-exp log Σ_i e^{ℓ_i}, ℓ_i = `logit(x_i)`, in one pass with a running max.
@@ -141,11 +45,89 @@ pub fn log_sum_exp_with<F>(data: &Dataset<'_>, logit: F) -> Result<f32, Error>
 where
     F: Fn(&[f32]) -> f32,
 {
-    let mut softmax = OnlineSoftmax::new();
-    for row in data.rows() {
-        softmax.push(logit(row))?;
+    softmax_log_sum_exp(data, &logit, |tile| row_logits(tile, &logit))
+}
+
+/// `logit(x_j)` for the rows of a tile, −∞ past its rows.
+#[inline(always)]
+fn row_logits<F: Fn(&[f32]) -> f32>(tile: &Tile<'_>, logit: &F) -> [f32; TILE] {
+    let mut logits = [f32::NEG_INFINITY; TILE];
+    for (value, row) in logits.iter_mut().zip(tile.rows()) {
+        *value = logit(row);
+    }
+    logits
+}
+
+/// The online softmax mean over the rows (see [`softmax`]): row by row with `row_logit` for wide
+/// data, tile by tile with `tile_logits` for narrow data (both must give the same logits).
+/// Writes Σ_i w_i x_i into `out` and returns log Σ_i e^{ℓ_i}.
+#[inline(always)]
+fn softmax_mean<R, L>(
+    data: &Dataset<'_>,
+    out: &mut [f32],
+    row_logit: R,
+    tile_logits: L,
+) -> Result<f32, Error>
+where
+    R: Fn(&[f32]) -> f32,
+    L: Fn(&Tile<'_>) -> [f32; TILE],
+{
+    data.check_dim(out.len())?;
+    out.fill(0.0);
+    if data.dim() > NARROW_DIM {
+        let mut softmax = RowSoftmax::new();
+        for row in data.rows() {
+            softmax.accumulate(row_logit(row), row, out)?;
+        }
+        return softmax.finish_mean(out);
+    }
+    let mut softmax = TiledSoftmax::new();
+    let mut sum = WeightedSum::new();
+    for tile in softmax::tiles(data.as_slice(), data.dim()) {
+        let mut weights = tile_logits(&tile);
+        if let Some(scale) = softmax.push(&mut weights)? {
+            sum.add(&tile, scale, &weights);
+        }
+    }
+    sum.finish(out);
+    softmax.finish_mean(out)
+}
+
+/// The online log-sum-exp log Σ_i e^{ℓ_i}, row by row or tile by tile as in [`softmax_mean`].
+#[inline(always)]
+fn softmax_log_sum_exp<R, L>(data: &Dataset<'_>, row_logit: R, tile_logits: L) -> Result<f32, Error>
+where
+    R: Fn(&[f32]) -> f32,
+    L: Fn(&Tile<'_>) -> [f32; TILE],
+{
+    if data.dim() > NARROW_DIM {
+        let mut softmax = RowSoftmax::new();
+        for row in data.rows() {
+            softmax.push(row_logit(row))?;
+        }
+        return softmax.log_sum_exp();
+    }
+    let mut softmax = TiledSoftmax::new();
+    for tile in softmax::tiles(data.as_slice(), data.dim()) {
+        softmax.push(&mut tile_logits(&tile))?;
     }
     softmax.log_sum_exp()
+}
+
+/// The empirical posterior's tile logits ℓ_j = ‖x − α_t x_j‖² · (−1/(2σ_t²)) across the lanes
+/// of a narrow tile: the bits of [`logit_fn`] row by row.
+#[inline(always)]
+fn narrow_empirical_logits(
+    query: &[f32],
+    alpha_t: f32,
+    sigma_squared: f32,
+) -> impl Fn(&Tile<'_>) -> [f32; TILE] {
+    let c = -0.5 / sigma_squared;
+    let mut narrow_query = [0.0f32; NARROW_DIM];
+    for (padded, &value) in narrow_query.iter_mut().zip(query) {
+        *padded = value;
+    }
+    move |tile| softmax::narrow_logits(tile, &narrow_query, alpha_t, c)
 }
 
 /// The logit ℓ_i = ‖x − α_t x_i‖² · (−1/(2σ_t²)) of the empirical posterior; the factor is
@@ -197,7 +179,12 @@ pub fn posterior_mean(
 ) -> Result<(), Error> {
     check_coefficients(alpha_t, sigma_squared)?;
     check_query(data, query, out.len())?;
-    posterior_mean_with(data, logit_fn(query, alpha_t, sigma_squared), out)?;
+    softmax_mean(
+        data,
+        out,
+        logit_fn(query, alpha_t, sigma_squared),
+        narrow_empirical_logits(query, alpha_t, sigma_squared),
+    )?;
     check_output(out, "posterior mean")
 }
 
@@ -241,7 +228,7 @@ pub fn posterior_weights(
     }
     let mut normaliser = 0.0f32;
     for weight in weights.iter_mut() {
-        *weight = math::exp(*weight - running_max);
+        *weight = vector_exp::exp(*weight - running_max);
         normaliser += *weight;
     }
     for weight in weights.iter_mut() {
@@ -291,7 +278,11 @@ impl<'a> EmpiricalScore<'a> {
     pub fn log_density(&self, t: f32, x: &[f32]) -> Result<f32, Error> {
         let (alpha_t, sigma_squared) = self.process.coefficients(t)?;
         check_query(&self.data, x, x.len())?;
-        let log_sum = log_sum_exp_with(&self.data, logit_fn(x, alpha_t, sigma_squared))?;
+        let log_sum = softmax_log_sum_exp(
+            &self.data,
+            logit_fn(x, alpha_t, sigma_squared),
+            narrow_empirical_logits(x, alpha_t, sigma_squared),
+        )?;
         let dim = self.data.dim() as f32;
         let value = log_sum
             - math::ln(self.data.len() as f32)
@@ -423,6 +414,42 @@ mod tests {
         for k in 0..2 {
             let expected: f32 = (0..3).map(|i| weights[i] * points[2 * i + k]).sum();
             assert!((expected - mean[k]).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn lane_logits_have_the_bits_of_the_row_logits() {
+        // The empirical path computes narrow logits across a tile's lanes (with 2-, 4- or 8-column
+        // trees); the generic path calls the row distance. Same bits for every d and tail length.
+        let mut state = 0x0bad_cafe_u32;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state as f32 / u32::MAX as f32) * 6.0 - 3.0
+        };
+        for dim in 1..=10usize {
+            for n in [1usize, 15, 16, 17, 40] {
+                let mut points = [0.0f32; 400];
+                let mut query = [0.0f32; 10];
+                points.iter_mut().take(n * dim).for_each(|v| *v = next());
+                query.iter_mut().take(dim).for_each(|v| *v = next());
+                let data = Dataset::new(&points[..n * dim], dim).unwrap();
+                let query = &query[..dim];
+                for sigma_squared in [1e-3f32, 0.3, 4.0] {
+                    let mut fast = [0.0f32; 10];
+                    let mut generic = [0.0f32; 10];
+                    posterior_mean(&data, 0.8, sigma_squared, query, &mut fast[..dim]).unwrap();
+                    let logit = logit_fn(query, 0.8, sigma_squared);
+                    posterior_mean_with(&data, logit, &mut generic[..dim]).unwrap();
+                    for (a, b) in fast.iter().zip(&generic) {
+                        assert_eq!(a.to_bits(), b.to_bits(), "d {dim} n {n}");
+                    }
+                    let field = EmpiricalScore::new(data, Process::VP_LINEAR).unwrap();
+                    let log_density = field.log_density(0.5, query).unwrap();
+                    assert!(log_density.is_finite());
+                }
+            }
         }
     }
 

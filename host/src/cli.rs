@@ -215,6 +215,10 @@ pub struct CrosscheckArgs {
     /// Training points used as query seeds per (process, t).
     #[arg(long, default_value_t = 16)]
     pub queries: usize,
+    /// Check the softmax exponential on every n-th f32 of its normal range (2.2·10⁹ values;
+    /// at least 16: the report keeps every error).
+    #[arg(long, default_value_t = 4099, value_parser = clap::value_parser!(u32).range(16..))]
+    pub exp_stride: u32,
     /// Print JSON (per quantity: bit_identical_fraction, max_ulp, p999_ulp, …).
     #[arg(long)]
     pub json: bool,
@@ -550,7 +554,8 @@ fn run_crosscheck(args: &CrosscheckArgs) -> Result<String> {
             data.values()[..rows * data.cols()].to_vec(),
         )?;
     }
-    let reports = crate::crosscheck::run(&crate::crosscheck::Core, &data, args.queries)?;
+    let mut reports = crate::crosscheck::run(&crate::crosscheck::Core, &data, args.queries)?;
+    reports.push(crate::crosscheck::exp_report(args.exp_stride));
     let violations: usize = reports.iter().map(|r| r.violations).sum();
     let report = if args.json {
         let object: serde_json::Map<String, serde_json::Value> =

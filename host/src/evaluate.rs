@@ -104,13 +104,13 @@ pub fn score_blocks(
     progress: &indicatif::ProgressBar,
 ) -> Result<Option<usize>> {
     let block = ROWS_PER_TASK * dataset.dim();
+    let simd = crate::simd::Simd::detect();
     with_threads(threads, || {
         out.par_chunks_mut(block)
             .zip(queries.par_chunks(block))
             .enumerate()
             .filter_map(|(task, (block_out, block))| {
-                let result =
-                    smoothscore_core::batched::score_batch(dataset, process, t, block, block_out);
+                let result = simd.score_batch(dataset, process, t, block, block_out);
                 progress.inc((block.len() / dataset.dim()) as u64);
                 result.is_err().then_some(task)
             })

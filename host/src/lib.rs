@@ -51,5 +51,6 @@ pub mod progress;
 pub mod reference;
 pub mod sample;
 pub mod score_spec;
+pub mod simd;
 pub mod svg;
 pub mod synthetic;

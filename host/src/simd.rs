@@ -1,0 +1,158 @@
+//! Run-time choice of the vector instruction set for the batched score: the core's
+//! [`score_batch`] (inlined) compiled three times — AVX-512, AVX2 and the build's baseline — and
+//! the widest one the CPU has is called. Rust never fuses a multiply and an add, so the three
+//! run the same IEEE operations in the same order and give the same bits (tested); only the
+//! register width differs. `SMOOTHSCORE_SIMD=baseline` (or `avx2`) caps the choice.
+
+use smoothscore_core::batched::score_batch;
+use smoothscore_core::{Dataset, Error, Process};
+
+/// An instruction set the batched score can be compiled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Simd {
+    /// Whatever the build targets (SSE2 on a default x86-64 build).
+    Baseline,
+    /// 256-bit AVX2.
+    Avx2,
+    /// 512-bit AVX-512F.
+    Avx512,
+}
+
+impl Simd {
+    /// Name as printed by `smoothscore bench` and accepted by `SMOOTHSCORE_SIMD`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Simd::Baseline => "baseline",
+            Simd::Avx2 => "avx2",
+            Simd::Avx512 => "avx512",
+        }
+    }
+
+    /// The widest set this CPU runs, capped by `SMOOTHSCORE_SIMD` when set.
+    pub fn detect() -> Simd {
+        let cap = match std::env::var("SMOOTHSCORE_SIMD").as_deref() {
+            Ok("baseline") => Simd::Baseline,
+            Ok("avx2") => Simd::Avx2,
+            _ => Simd::Avx512,
+        };
+        Self::available()
+            .into_iter()
+            .rfind(|&s| s <= cap)
+            .unwrap_or(Simd::Baseline)
+    }
+
+    /// Every set this CPU runs, narrowest first.
+    pub fn available() -> Vec<Simd> {
+        let mut sets = vec![Simd::Baseline];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                sets.push(Simd::Avx2);
+            }
+            if avx512_detected() {
+                sets.push(Simd::Avx512);
+            }
+        }
+        sets
+    }
+
+    /// [`score_batch`] compiled for this instruction set (falls back to the baseline when the
+    /// CPU lacks it, so it is always safe to call).
+    pub fn score_batch(
+        self,
+        data: &Dataset<'_>,
+        process: &Process,
+        t: f32,
+        queries: &[f32],
+        out: &mut [f32],
+    ) -> Result<(), Error> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if self == Simd::Avx512 && avx512_detected() {
+                // SAFETY: the CPU has AVX-512 F/VL/DQ/BW (checked on the line above).
+                return unsafe { score_batch_avx512(data, process, t, queries, out) };
+            }
+            if self >= Simd::Avx2 && std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2 (checked on the line above).
+                return unsafe { score_batch_avx2(data, process, t, queries, out) };
+            }
+        }
+        score_batch(data, process, t, queries, out)
+    }
+}
+
+/// AVX-512 F, VL, DQ and BW (the subsets the compiled kernel uses).
+#[cfg(target_arch = "x86_64")]
+fn avx512_detected() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512vl")
+        && std::arch::is_x86_feature_detected!("avx512dq")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+}
+
+/// Defines `$name`: [`score_batch`] compiled with the target features `$features` (the core's
+/// batched score is `#[inline(always)]`, so all of it is compiled for them).
+macro_rules! score_batch_for {
+    ($name:ident, $features:literal) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        fn $name(
+            data: &Dataset<'_>,
+            process: &Process,
+            t: f32,
+            queries: &[f32],
+            out: &mut [f32],
+        ) -> Result<(), Error> {
+            score_batch(data, process, t, queries, out)
+        }
+    };
+}
+
+score_batch_for!(
+    score_batch_avx512,
+    "avx512f,avx512vl,avx512dq,avx512bw,avx2,avx"
+);
+score_batch_for!(score_batch_avx2, "avx2,avx");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_instruction_set_gives_the_baseline_bits() {
+        let mut state = 0x2545_f491_u32;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state as f32 / u32::MAX as f32) * 4.0 - 2.0
+        };
+        for (n, dim, batch) in [
+            (300usize, 2usize, 21usize),
+            (77, 8, 16),
+            (45, 9, 9),
+            (40, 50, 11),
+            (20, 784, 8),
+        ] {
+            let points: Vec<f32> = (0..n * dim).map(|_| next()).collect();
+            let queries: Vec<f32> = (0..batch * dim).map(|_| next()).collect();
+            let data = Dataset::new(&points, dim).unwrap();
+            for t in [1e-3f32, 0.1, 0.9] {
+                let mut baseline = vec![0.0f32; batch * dim];
+                Simd::Baseline
+                    .score_batch(&data, &Process::VP_LINEAR, t, &queries, &mut baseline)
+                    .unwrap();
+                for simd in Simd::available() {
+                    let mut wide = vec![0.0f32; batch * dim];
+                    simd.score_batch(&data, &Process::VP_LINEAR, t, &queries, &mut wide)
+                        .unwrap();
+                    let same = baseline
+                        .iter()
+                        .zip(&wide)
+                        .all(|(a, b)| a.to_bits() == b.to_bits());
+                    assert!(same, "{} n {n} d {dim} t {t}", simd.name());
+                }
+            }
+        }
+    }
+}
