@@ -19,7 +19,7 @@ use crate::schedule::Process;
 use crate::score::{check_coefficients, check_output, posterior_mean};
 use crate::softmax::{self, RowSoftmax, TiledSoftmax, WeightedSum, NARROW_DIM};
 
-/// Queries per block: 8 rows of 8-lane accumulators fill half of the 16 AVX registers.
+/// Queries per block: 8 rows of 16-lane accumulators (8 AVX-512 registers of 32).
 pub const QUERY_BLOCK: usize = 8;
 
 /// Posterior means m(x_b) = Σ_i w_i(x_b) x_i for the B queries in `queries` (row-major B×d)

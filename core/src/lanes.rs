@@ -1,35 +1,37 @@
 //! Fixed-order lane reductions over the dimension d: the hot loop of every score evaluation.
 //!
-//! Coordinate k is accumulated into lane `k % LANES`, lanes are summed in a fixed pairwise tree.
+//! Coordinate k is accumulated into lane `k % LANES` (16 lanes), lanes are summed in a fixed
+//! pairwise tree.
 //! The order of every f32 operation is therefore fixed by the source, not by the compiler:
 //! LLVM vectorizes the lane loop (it needs no reassociation for that), never contracts a
 //! multiply and an add into an FMA (Rust does not allow it), and the result has the same bits on
 //! every target, with or without SIMD, with or without `-C target-cpu=native`.
 //! [`squared_distance_scalar`] is the plain scalar twin of the kernel, used as its test oracle.
 
-/// Number of lane accumulators. 8 f32 lanes fill one AVX register (or two SSE/NEON registers);
-/// on a Cortex-M4 the compiler keeps them in FPU registers.
-pub const LANES: usize = 8;
+/// Number of lane accumulators. 16 f32 lanes fill one AVX-512 register (two AVX, four
+/// SSE/NEON registers); on a Cortex-M4 the compiler keeps them in the 32 FPU registers.
+pub const LANES: usize = 16;
 
-/// Sums the lanes in the fixed tree ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
+/// Sums 8 lanes in the fixed tree ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
 #[inline(always)]
-fn reduce(lanes: &[f32; LANES]) -> f32 {
+pub fn reduce_eight(lanes: &[f32; 8]) -> f32 {
     let [l0, l1, l2, l3, l4, l5, l6, l7] = *lanes;
     ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))
 }
 
-/// Sums 16 lanes in a fixed tree: lane j with lane j + 8, then [`reduce`]'s tree on the 8 sums.
+/// Sums the 16 lanes in a fixed tree: lane j with lane j + 8, then [`reduce_eight`]'s tree.
+/// When only the first 8 lanes are non-zero (d ≤ 8) this is exactly [`reduce_eight`].
 #[inline(always)]
-pub fn reduce_tile(lanes: &[f32; 2 * LANES]) -> f32 {
-    let mut halves = [0.0f32; LANES];
-    let (low, high) = lanes.split_at(LANES);
+pub fn reduce(lanes: &[f32; LANES]) -> f32 {
+    let mut halves = [0.0f32; 8];
+    let (low, high) = lanes.split_at(8);
     for ((half, &a), &b) in halves.iter_mut().zip(low).zip(high) {
         *half = a + b;
     }
-    reduce(&halves)
+    reduce_eight(&halves)
 }
 
-/// ‖x − α·y‖² = Σ_k (x_k − α y_k)², with coordinate k accumulated into lane k mod 8.
+/// ‖x − α·y‖² = Σ_k (x_k − α y_k)², with coordinate k accumulated into lane k mod 16.
 ///
 /// `x` and `y` must have the same length (the shorter length is used otherwise).
 #[inline(always)]
@@ -54,7 +56,7 @@ pub fn squared_distance_scaled(x: &[f32], y: &[f32], alpha: f32) -> f32 {
     reduce(&acc)
 }
 
-/// x·y = Σ_k x_k y_k, with coordinate k accumulated into lane k mod 8.
+/// x·y = Σ_k x_k y_k, with coordinate k accumulated into lane k mod 16.
 #[inline(always)]
 pub fn dot(x: &[f32], y: &[f32]) -> f32 {
     let mut acc = [0.0f32; LANES];

@@ -13,7 +13,7 @@
 //!   kernel-smoothed.
 //! - [`sampler`]: reverse SDE (Euler–Maruyama), probability-flow ODE (Euler, Heun), pinned EM.
 //! - [`rng`]: the deterministic f32 normal sampler and the per-sample stream rule.
-//! - [`lanes`]: the fixed-order 8-lane reductions that make the bits target-independent.
+//! - [`lanes`]: the fixed-order 16-lane reductions that make the bits target-independent.
 //! - [`softmax`]: the online softmax (row by row for wide data, 16-row tiles for narrow data).
 //! - [`vector_exp`]: the branch-free, table-free f32 e^x the softmax runs across its lanes.
 //! - [`batched`]: the score of B queries at once, each training row read once per query block.

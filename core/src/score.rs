@@ -132,7 +132,7 @@ fn narrow_empirical_logits(
 
 /// The logit ℓ_i = ‖x − α_t x_i‖² · (−1/(2σ_t²)) of the empirical posterior; the factor is
 /// computed once per query.
-#[inline]
+#[inline(always)]
 fn logit_fn<'q>(query: &'q [f32], alpha_t: f32, sigma_squared: f32) -> impl Fn(&[f32]) -> f32 + 'q {
     let neg_half_inverse_variance = -0.5 / sigma_squared;
     move |row| lanes::squared_distance_scaled(query, row, alpha_t) * neg_half_inverse_variance
@@ -169,7 +169,9 @@ pub(crate) fn check_output(out: &[f32], quantity: &'static str) -> Result<(), Er
 }
 
 /// Posterior mean (ideal denoiser) m(x) = E[X_0 | X_t = x] = Σ_i w_i x_i with
-/// w_i ∝ exp(−‖x − α_t x_i‖² / (2σ_t²)), given α_t and σ_t² directly.
+/// w_i ∝ exp(−‖x − α_t x_i‖² / (2σ_t²)), given α_t and σ_t² directly. Inlined (like
+/// [`crate::batched::score_batch`]) so a host can compile it for wider vectors.
+#[inline(always)]
 pub fn posterior_mean(
     data: &Dataset<'_>,
     alpha_t: f32,

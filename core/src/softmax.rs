@@ -15,14 +15,14 @@
 //! the training set still matters for the last bits.
 
 use crate::error::Error;
-use crate::lanes::{self, LANES};
+use crate::lanes;
 use crate::vector_exp::{self, EXP_LANES};
 
 /// Rows per tile: one vector of [`vector_exp::exp_lanes`].
 pub const TILE: usize = EXP_LANES;
 
 /// Dimensions up to this use the per-lane (column) weighted sum and the transposed tile.
-pub const NARROW_DIM: usize = LANES;
+pub const NARROW_DIM: usize = 8;
 
 /// Up to [`TILE`] consecutive rows of narrow training data (d ≤ [`NARROW_DIM`]) and their
 /// transpose (`columns[k][j]` = coordinate k of row j, zero past the rows and past d).
@@ -80,7 +80,8 @@ pub(crate) fn narrow_logits(
     let [x0, x1, x2, x3, x4, x5, x6, x7] = *query;
     let square = |column, xk| lane_square(column, xk, alpha);
     // Lanes past d hold exact zeros (squares are ≥ +0, and x + 0 = x for x ≥ +0), so the
-    // 2- and 4-column trees below are the 8-lane tree with its zero lanes left out: same bits.
+    // 2-, 4- and 8-column trees below are the 16-lane tree of `lanes::reduce` with its zero
+    // lanes left out: same bits.
     let distances = if tile.dim <= 2 {
         lane_sum(square(c0, x0), square(c1, x1))
     } else if tile.dim <= 4 {
@@ -308,7 +309,7 @@ impl TiledSoftmax {
                 quantity: "log-weights",
             });
         }
-        Ok(lanes::reduce_tile(&self.normaliser))
+        Ok(lanes::reduce(&self.normaliser))
     }
 
     /// Divides the weighted sum `out` by the normaliser (it becomes Σ_i w_i x_i) and returns
@@ -369,7 +370,7 @@ impl WeightedSum {
     #[inline(always)]
     pub(crate) fn finish(&self, out: &mut [f32]) {
         for (value, column) in out.iter_mut().zip(&self.columns) {
-            *value = lanes::reduce_tile(column);
+            *value = lanes::reduce(column);
         }
     }
 }

@@ -16,7 +16,7 @@ use clap::Args;
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use smoothscore_core::rng::fill_standard_normal;
-use smoothscore_core::{Dataset, EmpiricalScore, Process, ScoreField};
+use smoothscore_core::{Dataset, Process};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -231,13 +231,12 @@ pub fn measure(
         }
         Ok(())
     })?;
-    let field = EmpiricalScore::new(dataset, process).map_err(|e| anyhow!("{e}"))?;
+    let simd = crate::simd::Simd::detect();
     let subset = batch.min(16);
     let mut row = vec![0.0f32; dim];
     let single_subset = best_seconds(repeats, || {
         for query in queries.chunks_exact(dim).take(subset) {
-            field
-                .score(t, query, &mut row)
+            simd.score_batch(&dataset, &process, t, query, &mut row)
                 .map_err(|e| anyhow!("{e}"))?;
         }
         Ok(())
@@ -253,6 +252,42 @@ pub fn measure(
         single_seconds,
         peers,
     })
+}
+
+/// The batched score of one shape on 1 thread and on `threads_max`: (speed-up, whether the two
+/// outputs are bit-identical).
+fn thread_scaling(shape: Shape, threads_max: usize, repeats: usize) -> Result<(f64, bool)> {
+    let Shape { batch, points, dim } = shape;
+    let data = normal_data(points * dim, 1);
+    let queries = normal_data(batch * dim, 2);
+    let dataset = Dataset::new(&data, dim).map_err(|e| anyhow!("{e}"))?;
+    let hidden = indicatif::ProgressBar::hidden();
+    let mut outputs = Vec::new();
+    let mut seconds = Vec::new();
+    for threads in [1, threads_max] {
+        let mut out = vec![0.0f32; batch * dim];
+        seconds.push(best_seconds(repeats, || {
+            let failed = score_blocks(
+                &dataset,
+                &Process::VP_LINEAR,
+                0.3,
+                &queries,
+                &mut out,
+                threads,
+                &hidden,
+            )?;
+            if failed.is_some() {
+                bail!("the batched score failed");
+            }
+            Ok(())
+        })?);
+        outputs.push(out);
+    }
+    let identical = outputs
+        .first()
+        .zip(outputs.last())
+        .is_some_and(|(a, b)| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()));
+    Ok((seconds[0] / seconds[1], identical))
 }
 
 /// Runs the benchmark and returns the report.
@@ -282,6 +317,11 @@ pub fn run(args: &BenchArgs) -> Result<String> {
         .max_by_key(|s| s.points * s.dim)
         .context("no shapes")?;
     let memory = single_query_bandwidth(largest, args.repeats)?;
+    let threads_max = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let scaling_shape = *shapes.first().context("no shapes")?;
+    let (thread_speedup, thread_identical) =
+        thread_scaling(scaling_shape, threads_max, args.repeats)?;
+    let simd = crate::simd::Simd::detect().name();
     progress.finish_and_clear();
     let peak_all = peak * threads as f64;
     if args.json {
@@ -303,6 +343,13 @@ pub fn run(args: &BenchArgs) -> Result<String> {
             .collect();
         return Ok(serde_json::to_string_pretty(&serde_json::json!({
             "threads": threads,
+            "simd": simd,
+            "thread_scaling": {
+                "shape": format!("{}x{}x{}", scaling_shape.batch, scaling_shape.points, scaling_shape.dim),
+                "threads": threads_max,
+                "speedup_over_one_thread": thread_speedup,
+                "bit_identical": thread_identical,
+            },
             "peak_gflops_per_core": peak,
             "peak_derivation": peak_text,
             "stream_read_gbs": stream,
@@ -313,7 +360,9 @@ pub fn run(args: &BenchArgs) -> Result<String> {
             "shapes": shapes,
         }))?);
     }
-    let mut text = format!("peak: {peak_text}\nthreads: {threads}\n\n");
+    let mut text = format!(
+        "peak: {peak_text}\nthreads: {threads}; kernel compiled for: {simd} (host/src/simd.rs)\n\n"
+    );
     text += &format!(
         "{:>5} {:>6} {:>4} {:>10} {:>8} {:>6} {:>12} {:>9} {:>9} {:>9}\n",
         "B", "N", "d", "seconds", "GFLOP/s", "peak", "pairs/s", "vs single", "torch/us", "numpy/us"
@@ -341,6 +390,17 @@ pub fn run(args: &BenchArgs) -> Result<String> {
         largest.dim,
         100.0 * memory / stream
     );
+    text += &format!(
+        "\nthreads 1 → {threads_max} ({}×{}×{}): {thread_speedup:.2}× faster, outputs {}",
+        scaling_shape.batch,
+        scaling_shape.points,
+        scaling_shape.dim,
+        if thread_identical {
+            "bit-identical"
+        } else {
+            "DIFFERENT"
+        }
+    );
     if python.is_none() && !args.no_peers {
         text +=
             "\npeers: no Python with numpy or torch found (benches/peer/setup.sh, then --python)";
@@ -352,15 +412,12 @@ pub fn run(args: &BenchArgs) -> Result<String> {
 fn single_query_bandwidth(shape: Shape, repeats: usize) -> Result<f64> {
     let data = normal_data(shape.points * shape.dim, 1);
     let query = normal_data(shape.dim, 3);
-    let field = EmpiricalScore::new(
-        Dataset::new(&data, shape.dim).map_err(|e| anyhow!("{e}"))?,
-        Process::VP_LINEAR,
-    )
-    .map_err(|e| anyhow!("{e}"))?;
+    let dataset = Dataset::new(&data, shape.dim).map_err(|e| anyhow!("{e}"))?;
+    let simd = crate::simd::Simd::detect();
     let mut out = vec![0.0f32; shape.dim];
+    // One query: the batched entry point runs the single-query path, compiled for `simd`.
     let seconds = best_seconds(repeats, || {
-        field
-            .score(0.3, &query, &mut out)
+        simd.score_batch(&dataset, &Process::VP_LINEAR, 0.3, &query, &mut out)
             .map_err(|e| anyhow!("{e}"))
     })?;
     Ok((data.len() * 4) as f64 / seconds / 1e9)
