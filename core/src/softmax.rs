@@ -60,10 +60,27 @@ impl<'a> Tile<'a> {
 
 /// The tiles of a row-major N×d slice (d ≤ [`NARROW_DIM`]), in index order.
 #[inline(always)]
-pub(crate) fn tiles(points: &[f32], dim: usize) -> impl Iterator<Item = Tile<'_>> {
-    points
-        .chunks(TILE * dim.max(1))
-        .map(move |rows| Tile::new(rows, dim))
+pub(crate) fn tiles(points: &[f32], dim: usize) -> Tiles<'_> {
+    Tiles {
+        chunks: points.chunks(TILE * dim.max(1)),
+        dim,
+    }
+}
+
+/// Iterator over the [`Tile`]s of a training set (an explicit type, so that it is inlined into
+/// a caller compiled for wider vectors, as a closure in `map` would not be).
+pub(crate) struct Tiles<'a> {
+    chunks: core::slice::Chunks<'a, f32>,
+    dim: usize,
+}
+
+impl<'a> Iterator for Tiles<'a> {
+    type Item = Tile<'a>;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Tile<'a>> {
+        self.chunks.next().map(|rows| Tile::new(rows, self.dim))
+    }
 }
 
 /// ‖x − α·x_j‖² · c for the rows of a narrow tile, across its lanes: the lanes of
