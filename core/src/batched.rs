@@ -17,7 +17,7 @@ use crate::error::{check_finite, Error, Input};
 use crate::lanes;
 use crate::schedule::Process;
 use crate::score::{check_coefficients, check_output, posterior_mean};
-use crate::softmax::{self, RowSoftmax, TiledSoftmax, WeightedSum, NARROW_DIM};
+use crate::softmax::{self, RowSoftmax, TiledMean, NARROW_DIM};
 
 /// Queries per block: 8 rows of 16-lane accumulators (8 AVX-512 registers of 32).
 pub const QUERY_BLOCK: usize = 8;
@@ -93,13 +93,7 @@ fn mean_block<const Q: usize>(
     let dim = data.dim();
     let queries: [&[f32]; Q] =
         core::array::from_fn(|j| queries.get(j * dim..(j + 1) * dim).unwrap_or(&[]));
-    let narrow_queries = queries.map(|query| {
-        let mut padded = [0.0f32; NARROW_DIM];
-        for (p, &value) in padded.iter_mut().zip(query) {
-            *p = value;
-        }
-        padded
-    });
+    let narrow_queries = queries.map(softmax::pad_query);
     let c = -0.5 / sigma_squared;
     out.fill(0.0);
     if dim > NARROW_DIM {
@@ -120,24 +114,15 @@ fn mean_block<const Q: usize>(
         }
         return Ok(());
     }
-    let mut softmaxes = [TiledSoftmax::new(); Q];
-    let mut sums = [WeightedSum::new(); Q];
+    let mut means = [TiledMean::new(); Q];
     for tile in softmax::tiles(data.as_slice(), dim) {
-        for ((query, softmax), sum) in narrow_queries
-            .iter()
-            .zip(softmaxes.iter_mut())
-            .zip(sums.iter_mut())
-        {
-            let mut weights = softmax::narrow_logits(&tile, query, alpha_t, c);
-            if let Some(scale) = softmax.push(&mut weights)? {
-                sum.add(&tile, scale, &weights);
-            }
+        for (query, mean) in narrow_queries.iter().zip(means.iter_mut()) {
+            mean.push(&tile, softmax::narrow_logits(&tile, query, alpha_t, c))?;
         }
     }
-    for ((mean, softmax), sum) in out.chunks_exact_mut(dim).zip(softmaxes).zip(sums) {
-        sum.finish(mean);
-        softmax.finish_mean(mean)?;
-        check_output(mean, "posterior mean")?;
+    for (out_mean, mean) in out.chunks_exact_mut(dim).zip(means) {
+        mean.finish(out_mean)?;
+        check_output(out_mean, "posterior mean")?;
     }
     Ok(())
 }

@@ -13,7 +13,7 @@ use crate::error::{check_finite, Error, Input};
 use crate::lanes;
 use crate::math;
 use crate::schedule::Process;
-use crate::softmax::{self, RowSoftmax, Tile, TiledSoftmax, WeightedSum, NARROW_DIM, TILE};
+use crate::softmax::{self, RowSoftmax, Tile, TiledMean, TiledSoftmax, NARROW_DIM, TILE};
 use crate::vector_exp;
 
 /// A score field s(t, x) that the samplers can follow: the exact empirical score, or any
@@ -81,16 +81,11 @@ where
         }
         return softmax.finish_mean(out);
     }
-    let mut softmax = TiledSoftmax::new();
-    let mut sum = WeightedSum::new();
+    let mut mean = TiledMean::new();
     for tile in softmax::tiles(data.as_slice(), data.dim()) {
-        let mut weights = tile_logits(&tile);
-        if let Some(scale) = softmax.push(&mut weights)? {
-            sum.add(&tile, scale, &weights);
-        }
+        mean.push(&tile, tile_logits(&tile))?;
     }
-    sum.finish(out);
-    softmax.finish_mean(out)
+    mean.finish(out)
 }
 
 /// The online log-sum-exp log Σ_i e^{ℓ_i}, row by row or tile by tile as in [`softmax_mean`].
@@ -123,10 +118,7 @@ fn narrow_empirical_logits(
     sigma_squared: f32,
 ) -> impl Fn(&Tile<'_>) -> [f32; TILE] {
     let c = -0.5 / sigma_squared;
-    let mut narrow_query = [0.0f32; NARROW_DIM];
-    for (padded, &value) in narrow_query.iter_mut().zip(query) {
-        *padded = value;
-    }
+    let narrow_query = softmax::pad_query(query);
     move |tile| softmax::narrow_logits(tile, &narrow_query, alpha_t, c)
 }
 

@@ -83,6 +83,16 @@ impl<'a> Iterator for Tiles<'a> {
     }
 }
 
+/// The query padded with zeros to [`NARROW_DIM`] coordinates, as [`narrow_logits`] takes it.
+#[inline(always)]
+pub(crate) fn pad_query(query: &[f32]) -> [f32; NARROW_DIM] {
+    let mut padded = [0.0f32; NARROW_DIM];
+    for (p, &value) in padded.iter_mut().zip(query) {
+        *p = value;
+    }
+    padded
+}
+
 /// ‖x − α·x_j‖² · c for the rows of a narrow tile, across its lanes: the lanes of
 /// [`lanes::squared_distance_scaled`] (coordinate k in lane k, zero past d) summed in its tree,
 /// so each logit has that function's bits. Lanes past the tile's rows get −∞.
@@ -347,25 +357,33 @@ impl TiledSoftmax {
     }
 }
 
-/// The weighted sum Σ_i e^{ℓ_i − m} x_i kept beside a [`TiledSoftmax`] for narrow data, in
-/// per-lane columns (summed into the output by [`WeightedSum::finish`]).
+/// The tiled softmax mean of narrow data: a [`TiledSoftmax`] and, beside it, the weighted sum
+/// Σ_i e^{ℓ_i − m} x_i in per-lane columns (coordinate k, tile lane j).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct WeightedSum {
+pub(crate) struct TiledMean {
+    softmax: TiledSoftmax,
     columns: [[f32; TILE]; NARROW_DIM],
 }
 
-impl WeightedSum {
-    /// An empty sum.
+impl TiledMean {
+    /// No row seen yet.
     #[inline(always)]
     pub(crate) const fn new() -> Self {
-        WeightedSum {
+        TiledMean {
+            softmax: TiledSoftmax::new(),
             columns: [[0.0; TILE]; NARROW_DIM],
         }
     }
 
-    /// sum ← sum·scale + Σ_j w_j x_j over the tile's rows, lane j of each column.
+    /// Takes one tile and its logits: the softmax step, then sum ← sum·scale + Σ_j w_j x_j
+    /// over the tile's rows, lane j of each column. A NaN or +∞ logit is an
+    /// [`Error::Overflow`].
     #[inline(always)]
-    pub(crate) fn add(&mut self, tile: &Tile<'_>, scale: f32, weights: &[f32; TILE]) {
+    pub(crate) fn push(&mut self, tile: &Tile<'_>, mut logits: [f32; TILE]) -> Result<(), Error> {
+        let Some(scale) = self.softmax.push(&mut logits)? else {
+            return Ok(());
+        };
+        let weights = &logits;
         // Columns past d stay zero and are never read: only the first 2, 4 or 8 are updated.
         let [s0, s1, s2, s3, s4, s5, s6, s7] = &mut self.columns;
         let [c0, c1, c2, c3, c4, c5, c6, c7] = tile.columns();
@@ -381,14 +399,17 @@ impl WeightedSum {
             lane_update(s6, c6, scale, weights);
             lane_update(s7, c7, scale, weights);
         }
+        Ok(())
     }
 
-    /// Writes the sum into `out` (length d ≤ [`NARROW_DIM`]), lanes in the fixed tree.
+    /// Writes the mean Σ_i w_i x_i into `out` (length d ≤ [`NARROW_DIM`]; lanes summed in the
+    /// fixed tree, then divided by the normaliser) and returns log Σ_i e^{ℓ_i}.
     #[inline(always)]
-    pub(crate) fn finish(&self, out: &mut [f32]) {
+    pub(crate) fn finish(&self, out: &mut [f32]) -> Result<f32, Error> {
         for (value, column) in out.iter_mut().zip(&self.columns) {
             *value = lanes::reduce(column);
         }
+        self.softmax.finish_mean(out)
     }
 }
 
