@@ -222,15 +222,8 @@ pub fn measure(
     let queries = normal_data(batch * dim, 2);
     let dataset = Dataset::new(&data, dim).map_err(|e| anyhow!("{e}"))?;
     let process = Process::VP_LINEAR;
-    let t = 0.3f32;
-    let mut out = vec![0.0f32; batch * dim];
-    let hidden = indicatif::ProgressBar::hidden();
-    let seconds = best_seconds(repeats, || {
-        if score_blocks(&dataset, &process, t, &queries, &mut out, threads, &hidden)?.is_some() {
-            bail!("the batched score failed");
-        }
-        Ok(())
-    })?;
+    let t = BENCH_TIME;
+    let (seconds, _) = time_batched(&dataset, &queries, threads, repeats)?;
     let simd = crate::simd::Simd::detect();
     let subset = batch.min(16);
     let mut row = vec![0.0f32; dim];
@@ -254,6 +247,37 @@ pub fn measure(
     })
 }
 
+/// The time t of every timed score (VP linear schedule).
+const BENCH_TIME: f32 = 0.3;
+
+/// Best time of `repeats` runs of the batched score of `queries` at [`BENCH_TIME`] on `threads`
+/// workers (what `smoothscore score` runs), and its output.
+fn time_batched(
+    dataset: &Dataset<'_>,
+    queries: &[f32],
+    threads: usize,
+    repeats: usize,
+) -> Result<(f64, Vec<f32>)> {
+    let mut out = vec![0.0f32; queries.len()];
+    let hidden = indicatif::ProgressBar::hidden();
+    let seconds = best_seconds(repeats, || {
+        let failed = score_blocks(
+            dataset,
+            &Process::VP_LINEAR,
+            BENCH_TIME,
+            queries,
+            &mut out,
+            threads,
+            &hidden,
+        )?;
+        if failed.is_some() {
+            bail!("the batched score failed");
+        }
+        Ok(())
+    })?;
+    Ok((seconds, out))
+}
+
 /// The batched score of one shape on 1 thread and on `threads_max`: (speed-up, whether the two
 /// outputs are bit-identical).
 fn thread_scaling(shape: Shape, threads_max: usize, repeats: usize) -> Result<(f64, bool)> {
@@ -261,33 +285,13 @@ fn thread_scaling(shape: Shape, threads_max: usize, repeats: usize) -> Result<(f
     let data = normal_data(points * dim, 1);
     let queries = normal_data(batch * dim, 2);
     let dataset = Dataset::new(&data, dim).map_err(|e| anyhow!("{e}"))?;
-    let hidden = indicatif::ProgressBar::hidden();
-    let mut outputs = Vec::new();
-    let mut seconds = Vec::new();
-    for threads in [1, threads_max] {
-        let mut out = vec![0.0f32; batch * dim];
-        seconds.push(best_seconds(repeats, || {
-            let failed = score_blocks(
-                &dataset,
-                &Process::VP_LINEAR,
-                0.3,
-                &queries,
-                &mut out,
-                threads,
-                &hidden,
-            )?;
-            if failed.is_some() {
-                bail!("the batched score failed");
-            }
-            Ok(())
-        })?);
-        outputs.push(out);
-    }
-    let identical = outputs
-        .first()
-        .zip(outputs.last())
-        .is_some_and(|(a, b)| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()));
-    Ok((seconds[0] / seconds[1], identical))
+    let (one_seconds, one) = time_batched(&dataset, &queries, 1, repeats)?;
+    let (all_seconds, all) = time_batched(&dataset, &queries, threads_max, repeats)?;
+    let identical = one
+        .iter()
+        .zip(&all)
+        .all(|(x, y)| x.to_bits() == y.to_bits());
+    Ok((one_seconds / all_seconds, identical))
 }
 
 /// Runs the benchmark and returns the report.
@@ -417,7 +421,7 @@ fn single_query_bandwidth(shape: Shape, repeats: usize) -> Result<f64> {
     let mut out = vec![0.0f32; shape.dim];
     // One query: the batched entry point runs the single-query path, compiled for `simd`.
     let seconds = best_seconds(repeats, || {
-        simd.score_batch(&dataset, &Process::VP_LINEAR, 0.3, &query, &mut out)
+        simd.score_batch(&dataset, &Process::VP_LINEAR, BENCH_TIME, &query, &mut out)
             .map_err(|e| anyhow!("{e}"))
     })?;
     Ok((data.len() * 4) as f64 / seconds / 1e9)
