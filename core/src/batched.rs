@@ -134,10 +134,7 @@ mod tests {
 
     fn noise(state: &mut u32, out: &mut [f32]) {
         for value in out.iter_mut() {
-            *state ^= *state << 13;
-            *state ^= *state >> 17;
-            *state ^= *state << 5;
-            *value = (*state as f32 / u32::MAX as f32) * 4.0 - 2.0;
+            *value = crate::test_support::uniform(state, 2.0);
         }
     }
 

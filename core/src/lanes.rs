@@ -153,12 +153,7 @@ mod tests {
     #[test]
     fn multi_query_kernel_has_the_single_query_bits() {
         let mut state = 0x1234_5678_u32;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            (state as f32 / u32::MAX as f32) * 6.0 - 3.0
-        };
+        let mut next = || crate::test_support::uniform(&mut state, 3.0);
         for len in [1usize, 2, 7, 8, 9, 50, 784] {
             let mut buffer = [[0.0f32; 784]; 5];
             for row in buffer.iter_mut() {
@@ -179,12 +174,7 @@ mod tests {
     #[test]
     fn kernel_matches_scalar_twin_bit_for_bit() {
         let mut state = 0x9e37_79b9_u32;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            (state as f32 / u32::MAX as f32) * 8.0 - 4.0
-        };
+        let mut next = || crate::test_support::uniform(&mut state, 4.0);
         for len in [0usize, 1, 3, 7, 8, 9, 15, 16, 17, 63, 784] {
             let mut x = [0.0f32; 784];
             let mut y = [0.0f32; 784];

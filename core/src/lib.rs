@@ -53,6 +53,8 @@ pub mod schedule;
 pub mod score;
 pub mod score_kind;
 pub mod softmax;
+#[cfg(test)]
+mod test_support;
 pub mod vector_exp;
 
 pub use dataset::Dataset;

@@ -416,12 +416,7 @@ mod tests {
         // The empirical path computes narrow logits across a tile's lanes (with 2-, 4- or 8-column
         // trees); the generic path calls the row distance. Same bits for every d and tail length.
         let mut state = 0x0bad_cafe_u32;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            (state as f32 / u32::MAX as f32) * 6.0 - 3.0
-        };
+        let mut next = || crate::test_support::uniform(&mut state, 3.0);
         for dim in 1..=10usize {
             for n in [1usize, 15, 16, 17, 40] {
                 let mut points = [0.0f32; 400];
