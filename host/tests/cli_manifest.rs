@@ -2,16 +2,9 @@
 //! the bits.
 
 use sha2::Digest;
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn smoothscore(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smoothscore"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use common::smoothscore;
 
 #[test]
 fn sample_writes_a_manifest_and_reproduce_matches_the_bits() {

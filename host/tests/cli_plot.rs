@@ -1,15 +1,10 @@
 //! Plots, manifests, reproduce, config files and JSON reports, end to end as a user runs them.
 
 use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn smoothscore(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smoothscore"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use common::smoothscore;
+use std::process::Output;
 
 fn stdout(output: &Output) -> String {
     assert!(

@@ -1,16 +1,10 @@
 //! End-to-end tests of the smoothed scores, the LED-KDE grid and the experiments, as a user runs
 //! them.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn smoothscore(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smoothscore"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use common::smoothscore;
+use std::process::Output;
 
 fn report(output: &Output) -> String {
     format!(
