@@ -131,3 +131,40 @@ fn score_is_translation_equivariant() {
         }
     }
 }
+
+/// The batched score of wide data goes panel by panel over groups of query blocks and skips
+/// rows whose weights are all zero; each query must still get the single-query bits. Shapes
+/// cross a panel boundary (N·d > `PANEL_FLOATS`), fill more than one group of query blocks and
+/// leave a partial block; times from dense (t = 1) to one-hot weights (t = 1e-3); a run of rows
+/// at 1e30 has +∞ distances, so whole tiles have logits −∞.
+#[test]
+fn wide_batches_across_panels_have_the_single_query_bits() {
+    use smoothscore_core::batched::{score_batch, PANEL_BLOCKS, PANEL_FLOATS, QUERY_BLOCK};
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(77);
+    for dim in [9usize, 20, 784] {
+        let n = PANEL_FLOATS / dim + 45;
+        let batch = PANEL_BLOCKS * QUERY_BLOCK + QUERY_BLOCK + 3;
+        let mut points = vec![0.0f32; n * dim];
+        fill_standard_normal(&mut rng, &mut points);
+        for value in points.iter_mut().skip(3 * dim).take(40 * dim) {
+            *value = 1e30;
+        }
+        let mut queries = vec![0.0f32; batch * dim];
+        fill_standard_normal(&mut rng, &mut queries);
+        let data = Dataset::new(&points, dim).unwrap();
+        let field = EmpiricalScore::new(data, Process::VP_LINEAR).unwrap();
+        for t in [1e-3f32, 0.3, 1.0] {
+            let mut many = vec![0.0f32; batch * dim];
+            score_batch(&data, &Process::VP_LINEAR, t, &queries, &mut many).unwrap();
+            let mut one = vec![0.0f32; dim];
+            for (b, (query, got)) in queries.chunks(dim).zip(many.chunks(dim)).enumerate() {
+                field.score(t, query, &mut one).unwrap();
+                let same = got
+                    .iter()
+                    .zip(&one)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same, "d {dim} t {t} query {b}");
+            }
+        }
+    }
+}

@@ -1,12 +1,18 @@
-//! The empirical score of B queries at once (SPEC §2), organised for cache reuse: queries go in
-//! blocks of [`QUERY_BLOCK`]; each training row is read once per block, its distances to the
-//! block's queries are computed together ([`lanes::squared_distances_scaled`]), and each
-//! query's online softmax is updated while the row is still in L1. The B×N logit matrix is
-//! never stored, so memory does not grow with B·N.
+//! The empirical score of B queries at once (SPEC §2), organised for cache reuse.
+//!
+//! Queries go in blocks of [`QUERY_BLOCK`]. Narrow data (d ≤ [`NARROW_DIM`]): each tile of
+//! rows is read once per block and every query of the block runs its tiled softmax on it.
+//! Wide data: like a blocked GEMM, the rows are cut into panels of about [`PANEL_FLOATS`]
+//! values (a whole number of tiles, kept in L2) and up to [`PANEL_BLOCKS`] query blocks go over
+//! each panel before the next one is loaded, so the data is read from memory once per
+//! `PANEL_BLOCKS · QUERY_BLOCK` queries; per tile, the distances of the block's queries share
+//! each row chunk ([`lanes::squared_distances_scaled`]) and the weighted sums share them again
+//! ([`softmax::wide_update`]). The B×N logit matrix is never stored, so memory does not grow
+//! with B·N.
 //!
 //! Every query sees exactly the operations of the single-query path in the same order
-//! (distance lanes and tree, logit scaling, running max, e^{ℓ−m}, rescale / accumulate in
-//! index order, division by the normaliser), so the result is **bit-identical** to
+//! (distance lanes and tree, logit scaling, tiles in index order, running max, e^{ℓ−m},
+//! rescale and tile sums, division by the normaliser), so the result is **bit-identical** to
 //! [`crate::score::posterior_mean`] and [`crate::EmpiricalScore`]'s score, query by query.
 //! The GEMM form ‖x‖² + ‖y‖² − 2x·y is not used: it loses the small distances that decide the
 //! softmax at small t to cancellation (relative error ~ ε‖x‖²/‖x − y‖²) and would break that
@@ -17,10 +23,17 @@ use crate::error::{check_finite, Error, Input};
 use crate::lanes;
 use crate::schedule::Process;
 use crate::score::{check_coefficients, check_output, posterior_mean};
-use crate::softmax::{self, RowSoftmax, TiledMean, NARROW_DIM};
+use crate::softmax::{self, Tile, TiledMean, TiledSoftmax, NARROW_DIM, TILE};
 
-/// Queries per block: 8 rows of 16-lane accumulators (8 AVX-512 registers of 32).
+/// Queries per block: 8 rows of 16-lane distance accumulators (8 AVX-512 registers of 32);
+/// the 8 queries of a wide block also stay in L1 up to d ≈ 1000 (16 measured slower at d = 784).
 pub const QUERY_BLOCK: usize = 8;
+
+/// Query blocks that go over one panel of wide data before the next panel is loaded.
+pub const PANEL_BLOCKS: usize = 8;
+
+/// Training values per panel of wide data (256 KiB of f32), rounded down to whole tiles.
+pub const PANEL_FLOATS: usize = 1 << 16;
 
 /// Posterior means m(x_b) = Σ_i w_i(x_b) x_i for the B queries in `queries` (row-major B×d)
 /// into `out` (B×d), w_i(x) ∝ exp(−‖x − α_t x_i‖² / (2σ_t²)); bit-identical to calling
@@ -43,18 +56,36 @@ pub fn posterior_mean_batch(
     }
     check_coefficients(alpha_t, sigma_squared)?;
     check_finite(queries, Input::Query)?;
+    if dim > NARROW_DIM {
+        let group = PANEL_BLOCKS * QUERY_BLOCK * dim;
+        for (query_group, out_group) in queries.chunks(group).zip(out.chunks_mut(group)) {
+            wide_group(data, alpha_t, sigma_squared, query_group, out_group)?;
+        }
+        return Ok(());
+    }
     let block = QUERY_BLOCK * dim;
     for (query_block, out_block) in queries.chunks(block).zip(out.chunks_mut(block)) {
         if query_block.len() == block {
             mean_block::<QUERY_BLOCK>(data, alpha_t, sigma_squared, query_block, out_block)?;
         } else {
-            for (query, row_out) in query_block
-                .chunks_exact(dim)
-                .zip(out_block.chunks_exact_mut(dim))
-            {
-                posterior_mean(data, alpha_t, sigma_squared, query, row_out)?;
-            }
+            one_by_one(data, alpha_t, sigma_squared, query_block, out_block)?;
         }
+    }
+    Ok(())
+}
+
+/// Queries that do not fill a block: the single-query path, one at a time.
+#[inline(always)]
+fn one_by_one(
+    data: &Dataset<'_>,
+    alpha_t: f32,
+    sigma_squared: f32,
+    queries: &[f32],
+    out: &mut [f32],
+) -> Result<(), Error> {
+    let dim = data.dim();
+    for (query, mean) in queries.chunks_exact(dim).zip(out.chunks_exact_mut(dim)) {
+        posterior_mean(data, alpha_t, sigma_squared, query, mean)?;
     }
     Ok(())
 }
@@ -78,10 +109,84 @@ pub fn score_batch(
     check_output(out, "score")
 }
 
-/// One block of Q queries: one pass over the data, Q online softmaxes. Each query runs the
-/// single-query path's steps (row by row for wide data, [`lanes::squared_distances_scaled`]
-/// sharing each row; tile by tile for narrow data, sharing each transposed tile), so it gets
-/// the same bits, and the data is read once per block.
+/// Up to [`PANEL_BLOCKS`] full query blocks of wide data, panel by panel; the queries left
+/// over (fewer than a block) go through the single-query path.
+#[inline(always)]
+fn wide_group(
+    data: &Dataset<'_>,
+    alpha_t: f32,
+    sigma_squared: f32,
+    queries: &[f32],
+    out: &mut [f32],
+) -> Result<(), Error> {
+    let dim = data.dim();
+    let block = QUERY_BLOCK * dim;
+    let full = queries.len() / block * block;
+    let (block_queries, rest_queries) = queries.split_at(full);
+    let (block_out, rest_out) = out.split_at_mut(full);
+    let c = -0.5 / sigma_squared;
+    let panel_rows = (PANEL_FLOATS / dim / TILE).max(1) * TILE;
+    let mut softmaxes = [[TiledSoftmax::new(); QUERY_BLOCK]; PANEL_BLOCKS];
+    block_out.fill(0.0);
+    for panel in data
+        .as_slice()
+        .chunks(panel_rows.saturating_mul(dim).max(1))
+    {
+        for ((queries, out), softmaxes) in block_queries
+            .chunks_exact(block)
+            .zip(block_out.chunks_exact_mut(block))
+            .zip(softmaxes.iter_mut())
+        {
+            let queries: [&[f32]; QUERY_BLOCK] =
+                core::array::from_fn(|j| queries.get(j * dim..(j + 1) * dim).unwrap_or(&[]));
+            for tile in softmax::tiles(panel, dim) {
+                wide_tile(&tile, &queries, alpha_t, c, softmaxes, out)?;
+            }
+        }
+    }
+    for (softmaxes, out) in softmaxes.iter().zip(block_out.chunks_exact_mut(block)) {
+        for (softmax, mean) in softmaxes.iter().zip(out.chunks_exact_mut(dim)) {
+            softmax.finish_mean(mean)?;
+            check_output(mean, "posterior mean")?;
+        }
+    }
+    one_by_one(data, alpha_t, sigma_squared, rest_queries, rest_out)
+}
+
+/// One tile of wide data for Q queries: logits ℓ_qj = ‖x_q − α x_j‖²·c (row chunks shared),
+/// each query's softmax step, then the shared [`softmax::wide_update`]; the single-query path
+/// does the same with Q = 1.
+#[inline(always)]
+fn wide_tile<const Q: usize>(
+    tile: &Tile<'_>,
+    queries: &[&[f32]; Q],
+    alpha: f32,
+    c: f32,
+    softmaxes: &mut [TiledSoftmax; Q],
+    out: &mut [f32],
+) -> Result<(), Error> {
+    let mut weights = [[f32::NEG_INFINITY; TILE]; Q];
+    for (j, row) in tile.rows().enumerate() {
+        let distances = lanes::squared_distances_scaled(queries, row, alpha);
+        for (logits, distance) in weights.iter_mut().zip(distances) {
+            if let Some(logit) = logits.get_mut(j) {
+                *logit = distance * c;
+            }
+        }
+    }
+    let mut scales = [1.0f32; Q];
+    for ((logits, softmax), scale) in weights.iter_mut().zip(softmaxes).zip(scales.iter_mut()) {
+        match softmax.push(logits)? {
+            Some(factor) => *scale = factor,
+            None => *logits = [0.0; TILE],
+        }
+    }
+    softmax::wide_update(tile, &weights, &scales, out);
+    Ok(())
+}
+
+/// One block of Q queries of narrow data: one pass over the tiles, Q tiled softmaxes sharing
+/// each transposed tile; each query gets the single-query path's bits.
 #[inline(always)]
 fn mean_block<const Q: usize>(
     data: &Dataset<'_>,
@@ -95,25 +200,6 @@ fn mean_block<const Q: usize>(
         core::array::from_fn(|j| queries.get(j * dim..(j + 1) * dim).unwrap_or(&[]));
     let narrow_queries = queries.map(softmax::pad_query);
     let c = -0.5 / sigma_squared;
-    out.fill(0.0);
-    if dim > NARROW_DIM {
-        let mut softmaxes = [RowSoftmax::new(); Q];
-        for row in data.rows() {
-            let distances = lanes::squared_distances_scaled(&queries, row, alpha_t);
-            for ((mean, distance), softmax) in out
-                .chunks_exact_mut(dim)
-                .zip(distances)
-                .zip(softmaxes.iter_mut())
-            {
-                softmax.accumulate(distance * c, row, mean)?;
-            }
-        }
-        for (mean, softmax) in out.chunks_exact_mut(dim).zip(softmaxes) {
-            softmax.finish_mean(mean)?;
-            check_output(mean, "posterior mean")?;
-        }
-        return Ok(());
-    }
     let mut means = [TiledMean::new(); Q];
     for tile in softmax::tiles(data.as_slice(), dim) {
         for (query, mean) in narrow_queries.iter().zip(means.iter_mut()) {

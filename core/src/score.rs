@@ -13,7 +13,7 @@ use crate::error::{check_finite, Error, Input};
 use crate::lanes;
 use crate::math;
 use crate::schedule::Process;
-use crate::softmax::{self, RowSoftmax, Tile, TiledMean, TiledSoftmax, NARROW_DIM, TILE};
+use crate::softmax::{self, Tile, TiledMean, TiledSoftmax, NARROW_DIM, TILE};
 use crate::vector_exp;
 
 /// A score field s(t, x) that the samplers can follow: the exact empirical score, or any
@@ -35,7 +35,7 @@ pub fn posterior_mean_with<F>(data: &Dataset<'_>, logit: F, out: &mut [f32]) -> 
 where
     F: Fn(&[f32]) -> f32,
 {
-    softmax_mean(data, out, &logit, |tile| row_logits(tile, &logit))
+    softmax_mean(data, out, |tile| row_logits(tile, &logit))
 }
 
 /// Online log-sum-exp log Σ_i e^{ℓ_i}, ℓ_i = `logit(x_i)`, in one pass with a running max.
@@ -45,7 +45,7 @@ pub fn log_sum_exp_with<F>(data: &Dataset<'_>, logit: F) -> Result<f32, Error>
 where
     F: Fn(&[f32]) -> f32,
 {
-    softmax_log_sum_exp(data, &logit, |tile| row_logits(tile, &logit))
+    softmax_log_sum_exp(data, |tile| row_logits(tile, &logit))
 }
 
 /// `logit(x_j)` for the rows of a tile, −∞ past its rows.
@@ -58,26 +58,24 @@ fn row_logits<F: Fn(&[f32]) -> f32>(tile: &Tile<'_>, logit: &F) -> [f32; TILE] {
     logits
 }
 
-/// The online softmax mean over the rows (see [`softmax`]): row by row with `row_logit` for wide
-/// data, tile by tile with `tile_logits` for narrow data (both must give the same logits).
-/// Writes Σ_i w_i x_i into `out` and returns log Σ_i e^{ℓ_i}.
+/// The tiled online softmax mean over the rows (see [`softmax`]) with the logits of each tile
+/// from `tile_logits`: per-lane columns for narrow data, [`softmax::wide_update`] for wide
+/// data. Writes Σ_i w_i x_i into `out` and returns log Σ_i e^{ℓ_i}.
 #[inline(always)]
-fn softmax_mean<R, L>(
-    data: &Dataset<'_>,
-    out: &mut [f32],
-    row_logit: R,
-    tile_logits: L,
-) -> Result<f32, Error>
+fn softmax_mean<L>(data: &Dataset<'_>, out: &mut [f32], tile_logits: L) -> Result<f32, Error>
 where
-    R: Fn(&[f32]) -> f32,
     L: Fn(&Tile<'_>) -> [f32; TILE],
 {
     data.check_dim(out.len())?;
     out.fill(0.0);
     if data.dim() > NARROW_DIM {
-        let mut softmax = RowSoftmax::new();
-        for row in data.rows() {
-            softmax.accumulate(row_logit(row), row, out)?;
+        let mut softmax = TiledSoftmax::new();
+        for tile in softmax::tiles(data.as_slice(), data.dim()) {
+            let mut weights = [tile_logits(&tile)];
+            let [logits] = &mut weights;
+            if let Some(scale) = softmax.push(logits)? {
+                softmax::wide_update(&tile, &weights, &[scale], out);
+            }
         }
         return softmax.finish_mean(out);
     }
@@ -88,20 +86,13 @@ where
     mean.finish(out)
 }
 
-/// The online log-sum-exp log Σ_i e^{ℓ_i}, row by row or tile by tile as in [`softmax_mean`].
+/// The tiled online log-sum-exp log Σ_i e^{ℓ_i} with the logits of each tile from
+/// `tile_logits`.
 #[inline(always)]
-fn softmax_log_sum_exp<R, L>(data: &Dataset<'_>, row_logit: R, tile_logits: L) -> Result<f32, Error>
+fn softmax_log_sum_exp<L>(data: &Dataset<'_>, tile_logits: L) -> Result<f32, Error>
 where
-    R: Fn(&[f32]) -> f32,
     L: Fn(&Tile<'_>) -> [f32; TILE],
 {
-    if data.dim() > NARROW_DIM {
-        let mut softmax = RowSoftmax::new();
-        for row in data.rows() {
-            softmax.push(row_logit(row))?;
-        }
-        return softmax.log_sum_exp();
-    }
     let mut softmax = TiledSoftmax::new();
     for tile in softmax::tiles(data.as_slice(), data.dim()) {
         softmax.push(&mut tile_logits(&tile))?;
@@ -109,17 +100,25 @@ where
     softmax.log_sum_exp()
 }
 
-/// The empirical posterior's tile logits ℓ_j = ‖x − α_t x_j‖² · (−1/(2σ_t²)) across the lanes
-/// of a narrow tile: the bits of [`logit_fn`] row by row.
+/// The empirical posterior's tile logits ℓ_j = ‖x − α_t x_j‖² · (−1/(2σ_t²)): across the lanes
+/// of the transposed tile for narrow data ([`softmax::narrow_logits`]), row by row with
+/// [`lanes::squared_distance_scaled`] for wide data; the two have the same bits.
 #[inline(always)]
-fn narrow_empirical_logits(
+fn empirical_logits(
     query: &[f32],
     alpha_t: f32,
     sigma_squared: f32,
-) -> impl Fn(&Tile<'_>) -> [f32; TILE] {
+) -> impl Fn(&Tile<'_>) -> [f32; TILE] + '_ {
     let c = -0.5 / sigma_squared;
     let narrow_query = softmax::pad_query(query);
-    move |tile| softmax::narrow_logits(tile, &narrow_query, alpha_t, c)
+    let narrow = query.len() <= NARROW_DIM;
+    move |tile| {
+        if narrow {
+            softmax::narrow_logits(tile, &narrow_query, alpha_t, c)
+        } else {
+            row_logits(tile, &logit_fn(query, alpha_t, sigma_squared))
+        }
+    }
 }
 
 /// The logit ℓ_i = ‖x − α_t x_i‖² · (−1/(2σ_t²)) of the empirical posterior; the factor is
@@ -173,12 +172,7 @@ pub fn posterior_mean(
 ) -> Result<(), Error> {
     check_coefficients(alpha_t, sigma_squared)?;
     check_query(data, query, out.len())?;
-    softmax_mean(
-        data,
-        out,
-        logit_fn(query, alpha_t, sigma_squared),
-        narrow_empirical_logits(query, alpha_t, sigma_squared),
-    )?;
+    softmax_mean(data, out, empirical_logits(query, alpha_t, sigma_squared))?;
     check_output(out, "posterior mean")
 }
 
@@ -272,11 +266,7 @@ impl<'a> EmpiricalScore<'a> {
     pub fn log_density(&self, t: f32, x: &[f32]) -> Result<f32, Error> {
         let (alpha_t, sigma_squared) = self.process.coefficients(t)?;
         check_query(&self.data, x, x.len())?;
-        let log_sum = softmax_log_sum_exp(
-            &self.data,
-            logit_fn(x, alpha_t, sigma_squared),
-            narrow_empirical_logits(x, alpha_t, sigma_squared),
-        )?;
+        let log_sum = softmax_log_sum_exp(&self.data, empirical_logits(x, alpha_t, sigma_squared))?;
         let dim = self.data.dim() as f32;
         let value = log_sum
             - math::ln(self.data.len() as f32)

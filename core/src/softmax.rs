@@ -1,14 +1,23 @@
 //! The tiled online softmax behind every empirical-score evaluation (SPEC §2).
 //!
-//! Wide data (d > [`NARROW_DIM`]) goes row by row ([`RowSoftmax`]): there the exponential is one
-//! per d multiply-adds and reading each row once matters more. Narrow data (the exponential is
-//! the cost) goes in tiles of [`TILE`] consecutive rows (the last one may be short). Per tile:
-//! the logits ℓ_j, the tile max M; if M exceeds the running max m, the normaliser and the
+//! The training rows go in tiles of [`TILE`] consecutive rows (the last one may be short). Per
+//! tile: the logits ℓ_j, the tile max M; if M exceeds the running max m, the normaliser and the
 //! weighted sum are rescaled by e^{m − M} and m ← M; then w_j = e^{ℓ_j − m} for the whole tile
-//! at once with the branch-free [`vector_exp::exp_lanes`], the normaliser lanes add w_j (lane
-//! j of the tile), and the weighted sum adds w_j·x_j into per-lane columns (coordinate k, tile
-//! lane j), so the B·N multiply-adds run across the tile's lanes instead of along one dependency
-//! chain. The transposed tile feeds the distances too: they are computed across the lanes.
+//! at once with the branch-free [`vector_exp::exp_lanes`], and the normaliser lanes add w_j
+//! (lane j of the tile).
+//!
+//! The weighted sum Σ_i e^{ℓ_i − m} x_i depends on the dimension:
+//! - narrow data (d ≤ [`NARROW_DIM`]), where the exponential is the cost ([`TiledMean`]): the
+//!   sum adds w_j·x_j into per-lane columns (coordinate k, tile lane j), so the multiply-adds
+//!   run across the tile's lanes instead of along one dependency chain; the transposed tile
+//!   feeds the distances too, computed across the lanes;
+//! - wide data, where the d multiply-adds per row are the cost ([`wide_update`]): the tile's
+//!   sum s = Σ_j w_j x_j is accumulated row by row in registers (16 coordinates × Q queries at
+//!   a time, each row chunk loaded once for all Q) and the running sum becomes sum·scale + s
+//!   once per tile, so the running sums are read and written once per tile, not once per row.
+//!   Rows whose weight is 0 for every query of the block are skipped: this leaves the bits
+//!   unchanged, because s starts at +0 and the running sum is never −0 (see [`wide_update`]),
+//!   and adding ±0 to any other value is exact.
 //!
 //! Lanes are summed at the end in a fixed pairwise tree. Every step is fixed by the source, so
 //! the single-query path, the batched path and the firmware give the same bits; the order of
@@ -24,8 +33,9 @@ pub const TILE: usize = EXP_LANES;
 /// Dimensions up to this use the per-lane (column) weighted sum and the transposed tile.
 pub const NARROW_DIM: usize = 8;
 
-/// Up to [`TILE`] consecutive rows of narrow training data (d ≤ [`NARROW_DIM`]) and their
-/// transpose (`columns[k][j]` = coordinate k of row j, zero past the rows and past d).
+/// Up to [`TILE`] consecutive rows of training data and, for narrow data (d ≤ [`NARROW_DIM`]),
+/// their transpose (`columns[k][j]` = coordinate k of row j, zero past the rows and past d;
+/// all zero for wide data).
 pub(crate) struct Tile<'a> {
     rows: &'a [f32],
     dim: usize,
@@ -37,7 +47,8 @@ impl<'a> Tile<'a> {
     #[inline(always)]
     pub(crate) fn new(rows: &'a [f32], dim: usize) -> Self {
         let mut columns = [[0.0f32; TILE]; NARROW_DIM];
-        for (k, column) in columns.iter_mut().enumerate().take(dim) {
+        let narrow = if dim <= NARROW_DIM { dim } else { 0 };
+        for (k, column) in columns.iter_mut().enumerate().take(narrow) {
             for (j, slot) in column.iter_mut().enumerate() {
                 *slot = rows.get(j * dim + k).copied().unwrap_or(0.0);
             }
@@ -51,6 +62,12 @@ impl<'a> Tile<'a> {
         self.rows.chunks_exact(self.dim.max(1))
     }
 
+    /// The rows, row-major.
+    #[inline(always)]
+    pub(crate) fn as_slice(&self) -> &'a [f32] {
+        self.rows
+    }
+
     /// `columns[k][j]`: coordinate k of row j.
     #[inline(always)]
     pub(crate) fn columns(&self) -> &[[f32; TILE]; NARROW_DIM] {
@@ -58,11 +75,11 @@ impl<'a> Tile<'a> {
     }
 }
 
-/// The tiles of a row-major N×d slice (d ≤ [`NARROW_DIM`]), in index order.
+/// The tiles of a row-major N×d slice, in index order.
 #[inline(always)]
 pub(crate) fn tiles(points: &[f32], dim: usize) -> Tiles<'_> {
     Tiles {
-        chunks: points.chunks(TILE * dim.max(1)),
+        chunks: points.chunks(TILE.saturating_mul(dim).max(1)),
         dim,
     }
 }
@@ -176,101 +193,6 @@ fn lane_sum(a: [f32; TILE], b: [f32; TILE]) -> [f32; TILE] {
         *s += value;
     }
     sum
-}
-
-/// The row-by-row online softmax for wide data (d > [`NARROW_DIM`]): logits ℓ_1, ℓ_2, … visited
-/// in order, the running max m and the normaliser Σ e^{ℓ_i − m}; a new max rescales the sum
-/// (sum ← sum·e^{m_old − ℓ} + x), any other row adds e^{ℓ − m}·x. The row is used while it is
-/// still in L1, so the data is read once. Single-query and batched paths step through this one
-/// type and agree bit for bit.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct RowSoftmax {
-    running_max: f32,
-    normaliser: f32,
-}
-
-/// What a new logit asks of a weighted sum kept beside an [`OnlineSoftmax`].
-pub(crate) enum SoftmaxStep {
-    /// ℓ = −∞: weight 0, nothing to add.
-    Skip,
-    /// A new max: sum ← sum·scale + row, with scale = e^{m_old − ℓ}.
-    Rescale(f32),
-    /// sum ← sum + weight·row, with weight = e^{ℓ − m}.
-    Add(f32),
-}
-
-impl RowSoftmax {
-    /// No logit seen yet.
-    pub(crate) const fn new() -> Self {
-        RowSoftmax {
-            running_max: f32::NEG_INFINITY,
-            normaliser: 0.0,
-        }
-    }
-
-    /// Takes the next logit; a NaN or +∞ logit is an [`Error::Overflow`].
-    #[inline(always)]
-    pub(crate) fn push(&mut self, value: f32) -> Result<SoftmaxStep, Error> {
-        if value == f32::NEG_INFINITY {
-            return Ok(SoftmaxStep::Skip);
-        }
-        if !value.is_finite() {
-            return Err(Error::Overflow {
-                quantity: "log-weights",
-            });
-        }
-        if value > self.running_max {
-            let scale = vector_exp::exp(self.running_max - value);
-            self.normaliser = self.normaliser * scale + 1.0;
-            self.running_max = value;
-            Ok(SoftmaxStep::Rescale(scale))
-        } else {
-            let weight = vector_exp::exp(value - self.running_max);
-            self.normaliser += weight;
-            Ok(SoftmaxStep::Add(weight))
-        }
-    }
-
-    /// Takes the next logit and updates the weighted sum `out` of the rows with it.
-    #[inline(always)]
-    pub(crate) fn accumulate(
-        &mut self,
-        value: f32,
-        row: &[f32],
-        out: &mut [f32],
-    ) -> Result<(), Error> {
-        match self.push(value)? {
-            SoftmaxStep::Skip => {}
-            SoftmaxStep::Rescale(scale) => lanes::rescale_add(out, scale, row),
-            SoftmaxStep::Add(weight) => lanes::add_scaled(out, weight, row),
-        }
-        Ok(())
-    }
-
-    /// The normaliser; all logits −∞ (or none) is an [`Error::Overflow`].
-    fn normaliser(&self) -> Result<f32, Error> {
-        if self.running_max == f32::NEG_INFINITY {
-            return Err(Error::Overflow {
-                quantity: "log-weights",
-            });
-        }
-        Ok(self.normaliser)
-    }
-
-    /// Divides the weighted sum `out` by the normaliser (it becomes Σ_i w_i x_i) and returns
-    /// the log-normaliser log Σ_i e^{ℓ_i}.
-    pub(crate) fn finish_mean(&self, out: &mut [f32]) -> Result<f32, Error> {
-        let normaliser = self.normaliser()?;
-        for value in out.iter_mut() {
-            *value /= normaliser;
-        }
-        Ok(self.running_max + crate::math::ln(normaliser))
-    }
-
-    /// The log-normaliser log Σ_i e^{ℓ_i}.
-    pub(crate) fn log_sum_exp(&self) -> Result<f32, Error> {
-        Ok(self.running_max + crate::math::ln(self.normaliser()?))
-    }
 }
 
 /// The state of the tiled softmax: the running max m and the normaliser lanes Σ e^{ℓ − m}.
@@ -418,5 +340,141 @@ impl TiledMean {
 fn lane_update(sum: &mut [f32; TILE], column: &[f32; TILE], scale: f32, weights: &[f32; TILE]) {
     for ((s, &weight), &value) in sum.iter_mut().zip(weights).zip(column) {
         *s = *s * scale + weight * value;
+    }
+}
+
+/// The running weighted sums of Q queries over one tile of wide data:
+/// sum_q ← sum_q·scale_q + Σ_j w_qj x_j, with `out` holding sum_1, …, sum_Q (Q·d values),
+/// `weights[q][j]` = w_qj (0 past the tile's rows) and `scales[q]` the factor of
+/// [`TiledSoftmax::push`] (a query whose tile adds nothing passes weights 0 and scale 1).
+///
+/// The tile's sum s_q is accumulated in registers, 16 coordinates at a time, in row order
+/// (s_q ← s_q + w_qj·x_j, starting from +0), and stored as sum_q·scale_q + s_q. s_q is never −0
+/// (+0 + (−0) = +0), hence neither is the stored sum (a −0 product plus s_q ≠ −0 is not −0,
+/// and any exact cancellation rounds to +0); so adding a zero term, or skipping it, gives the
+/// same bits. Rows with w_qj = 0 for every q are therefore skipped, and the live rows are
+/// padded with zero-weight rows to 4, 8 or 16 (a fixed unrolled count). Each sum_q has the
+/// bits of this function with Q = 1 on query q alone.
+#[inline(always)]
+pub(crate) fn wide_update<const Q: usize>(
+    tile: &Tile<'_>,
+    weights: &[[f32; TILE]; Q],
+    scales: &[f32; Q],
+    out: &mut [f32],
+) {
+    let mut live = [0usize; TILE];
+    let mut live_rows = 0;
+    for j in 0..tile.rows().len().min(TILE) {
+        if weights.iter().any(|w| w.get(j).is_some_and(|&w| w != 0.0)) {
+            if let Some(slot) = live.get_mut(live_rows) {
+                *slot = j;
+            }
+            live_rows += 1;
+        }
+    }
+    if live_rows == 0 && scales.iter().all(|&s| s == 1.0) {
+        return;
+    }
+    if live_rows <= 4 {
+        live_sums::<Q, 4>(tile, &live, live_rows, weights, scales, out);
+    } else if live_rows <= 8 {
+        live_sums::<Q, 8>(tile, &live, live_rows, weights, scales, out);
+    } else {
+        live_sums::<Q, TILE>(tile, &live, live_rows, weights, scales, out);
+    }
+}
+
+/// [`wide_update`] with the first `count` rows of `live` padded to R rows (the padding rows
+/// repeat a live row with weight 0, or the first row when none is live).
+#[inline(always)]
+fn live_sums<const Q: usize, const R: usize>(
+    tile: &Tile<'_>,
+    live: &[usize; TILE],
+    count: usize,
+    weights: &[[f32; TILE]; Q],
+    scales: &[f32; Q],
+    out: &mut [f32],
+) {
+    let dim = tile.dim;
+    let row = |j: usize| tile.as_slice().get(j * dim..(j + 1) * dim).unwrap_or(&[]);
+    let first = live.first().copied().unwrap_or(0);
+    let rows: [&[f32]; R] = core::array::from_fn(|i| {
+        row(if i < count {
+            live.get(i).copied().unwrap_or(first)
+        } else {
+            first
+        })
+    });
+    let live_weights: [[f32; R]; Q] = core::array::from_fn(|q| {
+        core::array::from_fn(|i| match (weights.get(q), live.get(i)) {
+            (Some(w), Some(&j)) if i < count => w.get(j).copied().unwrap_or(0.0),
+            _ => 0.0,
+        })
+    });
+    tile_sums(&rows, dim, &live_weights, scales, out);
+}
+
+/// Coordinates per block of [`tile_sums`]: 16 rows × 256 coordinates (16 KiB) stay in L1 while
+/// every query of the block goes over them.
+const COORDINATE_BLOCK: usize = 256;
+
+/// sum_q ← sum_q·scale_q + Σ_j w_qj x_j for R rows (each of length `dim`) and Q queries
+/// (`out` = Q·d), block of coordinates by block, query by query, 16 coordinates at a time in
+/// a register (one at a time for the last d mod 16). Wider register blocks (64 coordinates,
+/// or several queries) measured slower: they spill.
+#[inline(always)]
+fn tile_sums<const Q: usize, const R: usize>(
+    rows: &[&[f32]; R],
+    dim: usize,
+    weights: &[[f32; R]; Q],
+    scales: &[f32; Q],
+    out: &mut [f32],
+) {
+    let mut start = 0;
+    while start < dim {
+        let end = (start + COORDINATE_BLOCK).min(dim);
+        for (q, (query_weights, &scale)) in weights.iter().zip(scales).enumerate() {
+            let Some(block) = out.get_mut(q * dim + start..q * dim + end) else {
+                continue;
+            };
+            let mut chunks = block.chunks_exact_mut(lanes::LANES);
+            let mut offset = start;
+            for chunk in &mut chunks {
+                chunk_sums::<R, { lanes::LANES }>(rows, query_weights, scale, offset, chunk);
+                offset += lanes::LANES;
+            }
+            for running in chunks.into_remainder() {
+                let running = core::slice::from_mut(running);
+                chunk_sums::<R, 1>(rows, query_weights, scale, offset, running);
+                offset += 1;
+            }
+        }
+        start = end;
+    }
+}
+
+/// running_k ← running_k·scale + Σ_j w_j x_j,offset+k for the W coordinates of `running`, the
+/// sum over the R rows in order, starting from +0.
+#[inline(always)]
+fn chunk_sums<const R: usize, const W: usize>(
+    rows: &[&[f32]; R],
+    weights: &[f32; R],
+    scale: f32,
+    offset: usize,
+    running: &mut [f32],
+) {
+    let mut sum = [0.0f32; W];
+    for (row, &weight) in rows.iter().zip(weights) {
+        if let Some(x) = row
+            .get(offset..offset + W)
+            .and_then(|x| <&[f32; W]>::try_from(x).ok())
+        {
+            for (s, &xk) in sum.iter_mut().zip(x) {
+                *s += weight * xk;
+            }
+        }
+    }
+    for (r, &s) in running.iter_mut().zip(&sum) {
+        *r = *r * scale + s;
     }
 }
