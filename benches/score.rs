@@ -1,12 +1,14 @@
-//! Criterion benches of the core's hot loops: single-query empirical score for a range of
-//! (N, d), the batched score (B = 64, 256), the kernel-smoothed score (M kernel points) and one
-//! full sampling run on the default set; run with `cargo bench --bench score`. Shapes up to
-//! MNIST size and the peers are in `smoothscore bench`.
+//! Criterion benches of the core's hot loops: single-query empirical score on the grid
+//! N ∈ {10³, 10⁴, 6·10⁴} × d ∈ {2, 50, 784}, the batched score (B = 64, 256), the
+//! kernel-smoothed score (M kernel points) and full sampling runs (default set; 10 000 MNIST
+//! digits, read from `../shared/data/mnist` or the shipped `fixtures/mnist` subset); run with
+//! `cargo bench --bench score`. GFLOP/s, bandwidth and the peers are in `smoothscore bench`.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use smoothscore::builtin::default_2d;
+use smoothscore::idx::{load_images, IdxOptions};
 use smoothscore::process_spec::ProcessSpec;
 use smoothscore::sample::{draw_samples, SampleConfig};
 use smoothscore_core::batched::score_batch;
@@ -18,35 +20,40 @@ use smoothscore_core::{
 
 fn single_query_score(c: &mut Criterion) {
     let mut group = c.benchmark_group("single_query_score");
-    for &(n, dim) in &[
-        (1_000usize, 2usize),
-        (1_000, 50),
-        (10_000, 2),
-        (10_000, 50),
-        (1_000, 784),
-    ] {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
-        let mut points = vec![0.0f32; n * dim];
-        fill_standard_normal(&mut rng, &mut points);
-        let mut query = vec![0.0f32; dim];
-        fill_standard_normal(&mut rng, &mut query);
-        let field =
-            EmpiricalScore::new(Dataset::new(&points, dim).unwrap(), Process::VP_LINEAR).unwrap();
-        let mut out = vec![0.0f32; dim];
-        group.throughput(Throughput::Bytes((n * dim * 4) as u64));
-        group.bench_with_input(
-            BenchmarkId::new(format!("N{n}"), format!("d{dim}")),
-            &(),
-            |b, _| {
-                b.iter(|| {
-                    field
-                        .score(black_box(0.3), black_box(&query), &mut out)
-                        .unwrap()
-                })
-            },
-        );
+    for n in [1_000usize, 10_000, 60_000] {
+        for dim in [2usize, 50, 784] {
+            single_query_case(&mut group, n, dim);
+        }
     }
     group.finish();
+}
+
+/// One (N, d) of [`single_query_score`]: N standard normal points, one query, t = 0.3.
+fn single_query_case(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    n: usize,
+    dim: usize,
+) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+    let mut points = vec![0.0f32; n * dim];
+    fill_standard_normal(&mut rng, &mut points);
+    let mut query = vec![0.0f32; dim];
+    fill_standard_normal(&mut rng, &mut query);
+    let field =
+        EmpiricalScore::new(Dataset::new(&points, dim).unwrap(), Process::VP_LINEAR).unwrap();
+    let mut out = vec![0.0f32; dim];
+    group.throughput(Throughput::Bytes((n * dim * 4) as u64));
+    group.bench_with_input(
+        BenchmarkId::new(format!("N{n}"), format!("d{dim}")),
+        &(),
+        |b, _| {
+            b.iter(|| {
+                field
+                    .score(black_box(0.3), black_box(&query), &mut out)
+                    .unwrap()
+            })
+        },
+    );
 }
 
 fn sampling_run(c: &mut Criterion) {
@@ -66,6 +73,33 @@ fn sampling_run(c: &mut Criterion) {
     c.bench_function("sample_default_64x1000_steps", |b| {
         b.iter(|| draw_samples(black_box(&data), &config).unwrap())
     });
+    let mnist = mnist_10k();
+    let config = SampleConfig {
+        steps: 100,
+        n_samples: 4,
+        ..config
+    };
+    c.bench_function(
+        &format!("sample_mnist_{}x784_4x100_steps", mnist.rows()),
+        |b| b.iter(|| draw_samples(black_box(&mnist), &config).unwrap()),
+    );
+}
+
+/// The first 10 000 MNIST training digits (pixels in [0, 1]): the full set in
+/// `../shared/data/mnist` when present, else the subset shipped in `fixtures/mnist`.
+fn mnist_10k() -> smoothscore::matrix::Matrix {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shared = root.join("../shared/data/mnist/train-images-idx3-ubyte.gz");
+    let path = if shared.exists() {
+        shared
+    } else {
+        root.join("fixtures/mnist/train-images-idx3-ubyte.gz")
+    };
+    let options = IdxOptions {
+        limit: Some(10_000),
+        ..IdxOptions::default()
+    };
+    load_images(&path, &options).unwrap()
 }
 
 fn batched_score(c: &mut Criterion) {

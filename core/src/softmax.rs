@@ -79,7 +79,7 @@ impl<'a> Tile<'a> {
 #[inline(always)]
 pub(crate) fn tiles(points: &[f32], dim: usize) -> Tiles<'_> {
     Tiles {
-        chunks: points.chunks(TILE.saturating_mul(dim).max(1)),
+        chunks: points.chunks((TILE * dim).max(TILE)),
         dim,
     }
 }
@@ -419,9 +419,11 @@ fn live_sums<const Q: usize, const R: usize>(
 const COORDINATE_BLOCK: usize = 256;
 
 /// sum_q ← sum_q·scale_q + Σ_j w_qj x_j for R rows (each of length `dim`) and Q queries
-/// (`out` = Q·d), block of coordinates by block, query by query, 16 coordinates at a time in
-/// a register (one at a time for the last d mod 16). Wider register blocks (64 coordinates,
-/// or several queries) measured slower: they spill.
+/// (`out` = Q·d), block of coordinates by block, query by query: 32 coordinates at a time in
+/// registers (two independent chains), then 16, then one. 64 at a time spills; and this
+/// kernel's speed depends on how LLVM vectorizes the whole inlined batch (a variant with only
+/// the 16-wide loop ran 2–3× slower at d = 784 because the distance lanes lost their
+/// vectorization), so check `smoothscore bench` after touching it.
 #[inline(always)]
 fn tile_sums<const Q: usize, const R: usize>(
     rows: &[&[f32]; R],
@@ -437,8 +439,13 @@ fn tile_sums<const Q: usize, const R: usize>(
             let Some(block) = out.get_mut(q * dim + start..q * dim + end) else {
                 continue;
             };
-            let mut chunks = block.chunks_exact_mut(lanes::LANES);
+            let mut wide = block.chunks_exact_mut(2 * lanes::LANES);
             let mut offset = start;
+            for chunk in &mut wide {
+                chunk_sums::<R, { 2 * lanes::LANES }>(rows, query_weights, scale, offset, chunk);
+                offset += 2 * lanes::LANES;
+            }
+            let mut chunks = wide.into_remainder().chunks_exact_mut(lanes::LANES);
             for chunk in &mut chunks {
                 chunk_sums::<R, { lanes::LANES }>(rows, query_weights, scale, offset, chunk);
                 offset += lanes::LANES;

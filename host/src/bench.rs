@@ -16,7 +16,7 @@ use clap::Args;
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use smoothscore_core::rng::fill_standard_normal;
-use smoothscore_core::{Dataset, Process};
+use smoothscore_core::{Dataset, EmpiricalScore, Process};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -42,6 +42,10 @@ pub struct BenchArgs {
     /// Skip the peers.
     #[arg(long)]
     pub no_peers: bool,
+    /// Diffusion time t of every timed score (VP, linear schedule): at t = 0.3 most posterior
+    /// weights of wide data underflow to 0 and their rows are skipped; t = 1 keeps every weight.
+    #[arg(long, default_value_t = 0.3)]
+    pub time: f32,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -178,6 +182,9 @@ pub struct ShapeReport {
     pub single_seconds: f64,
     /// Peer wall times (torch, numpy), seconds.
     pub peers: (Option<f64>, Option<f64>),
+    /// Fraction of the posterior weights of the first (up to 4) queries that are not 0 (the
+    /// other rows are skipped by the weighted sums; the distances are always computed).
+    pub nonzero_weights: f64,
 }
 
 fn run_peer(
@@ -216,14 +223,14 @@ pub fn measure(
     threads: usize,
     repeats: usize,
     python: Option<&PathBuf>,
+    t: f32,
 ) -> Result<ShapeReport> {
     let Shape { batch, points, dim } = shape;
     let data = normal_data(points * dim, 1);
     let queries = normal_data(batch * dim, 2);
     let dataset = Dataset::new(&data, dim).map_err(|e| anyhow!("{e}"))?;
     let process = Process::VP_LINEAR;
-    let t = BENCH_TIME;
-    let (seconds, _) = time_batched(&dataset, &queries, threads, repeats)?;
+    let (seconds, _) = time_batched(&dataset, &queries, threads, repeats, t)?;
     let simd = crate::simd::Simd::detect();
     let subset = batch.min(16);
     let mut row = vec![0.0f32; dim];
@@ -244,19 +251,33 @@ pub fn measure(
         seconds,
         single_seconds,
         peers,
+        nonzero_weights: nonzero_weights(&dataset, &queries, t)?,
     })
 }
 
-/// The time t of every timed score (VP linear schedule).
-const BENCH_TIME: f32 = 0.3;
+/// Fraction of non-zero posterior weights w_i(x) at time t over the first (up to 4) queries.
+fn nonzero_weights(dataset: &Dataset<'_>, queries: &[f32], t: f32) -> Result<f64> {
+    let field = EmpiricalScore::new(*dataset, Process::VP_LINEAR).map_err(|e| anyhow!("{e}"))?;
+    let mut weights = vec![0.0f32; dataset.len()];
+    let (mut nonzero, mut total) = (0usize, 0usize);
+    for query in queries.chunks_exact(dataset.dim()).take(4) {
+        field
+            .weights(t, query, &mut weights)
+            .map_err(|e| anyhow!("{e}"))?;
+        nonzero += weights.iter().filter(|&&w| w != 0.0).count();
+        total += weights.len();
+    }
+    Ok(nonzero as f64 / total.max(1) as f64)
+}
 
-/// Best time of `repeats` runs of the batched score of `queries` at [`BENCH_TIME`] on `threads`
+/// Best time of `repeats` runs of the batched score of `queries` at time t on `threads`
 /// workers (what `smoothscore score` runs), and its output.
 fn time_batched(
     dataset: &Dataset<'_>,
     queries: &[f32],
     threads: usize,
     repeats: usize,
+    t: f32,
 ) -> Result<(f64, Vec<f32>)> {
     let mut out = vec![0.0f32; queries.len()];
     let hidden = indicatif::ProgressBar::hidden();
@@ -264,7 +285,7 @@ fn time_batched(
         let failed = score_blocks(
             dataset,
             &Process::VP_LINEAR,
-            BENCH_TIME,
+            t,
             queries,
             &mut out,
             threads,
@@ -280,13 +301,13 @@ fn time_batched(
 
 /// The batched score of one shape on 1 thread and on `threads_max`: (speed-up, whether the two
 /// outputs are bit-identical).
-fn thread_scaling(shape: Shape, threads_max: usize, repeats: usize) -> Result<(f64, bool)> {
+fn thread_scaling(shape: Shape, threads_max: usize, repeats: usize, t: f32) -> Result<(f64, bool)> {
     let Shape { batch, points, dim } = shape;
     let data = normal_data(points * dim, 1);
     let queries = normal_data(batch * dim, 2);
     let dataset = Dataset::new(&data, dim).map_err(|e| anyhow!("{e}"))?;
-    let (one_seconds, one) = time_batched(&dataset, &queries, 1, repeats)?;
-    let (all_seconds, all) = time_batched(&dataset, &queries, threads_max, repeats)?;
+    let (one_seconds, one) = time_batched(&dataset, &queries, 1, repeats, t)?;
+    let (all_seconds, all) = time_batched(&dataset, &queries, threads_max, repeats, t)?;
     let identical = one
         .iter()
         .zip(&all)
@@ -301,6 +322,12 @@ pub fn run(args: &BenchArgs) -> Result<String> {
         .split(',')
         .map(Shape::parse)
         .collect::<Result<_>>()?;
+    if !(args.time > 0.0 && args.time <= 1.0) {
+        bail!(
+            "--time {} is outside (0, 1] (the VP process ends at T = 1)",
+            args.time
+        );
+    }
     let python = if args.no_peers {
         None
     } else {
@@ -311,7 +338,13 @@ pub fn run(args: &BenchArgs) -> Result<String> {
     let progress = crate::progress::bar(shapes.len() as u64 + 1, "shapes");
     let mut reports = Vec::new();
     for &shape in &shapes {
-        reports.push(measure(shape, threads, args.repeats, python.as_ref())?);
+        reports.push(measure(
+            shape,
+            threads,
+            args.repeats,
+            python.as_ref(),
+            args.time,
+        )?);
         progress.inc(1);
     }
     let stream = stream_read_gbs(args.repeats)?;
@@ -320,11 +353,11 @@ pub fn run(args: &BenchArgs) -> Result<String> {
         .copied()
         .max_by_key(|s| s.points * s.dim)
         .context("no shapes")?;
-    let memory = single_query_bandwidth(largest, args.repeats)?;
+    let memory = single_query_bandwidth(largest, args.repeats, args.time)?;
     let threads_max = std::thread::available_parallelism().map_or(1, |n| n.get());
     let scaling_shape = *shapes.first().context("no shapes")?;
     let (thread_speedup, thread_identical) =
-        thread_scaling(scaling_shape, threads_max, args.repeats)?;
+        thread_scaling(scaling_shape, threads_max, args.repeats, args.time)?;
     let simd = crate::simd::Simd::detect().name();
     progress.finish_and_clear();
     let peak_all = peak * threads as f64;
@@ -342,11 +375,13 @@ pub fn run(args: &BenchArgs) -> Result<String> {
                     "speedup_over_single_query": r.single_seconds / r.seconds,
                     "torch_ratio": r.peers.0.map(|p| p / r.seconds),
                     "numpy_ratio": r.peers.1.map(|p| p / r.seconds),
+                    "nonzero_weights": r.nonzero_weights,
                 })
             })
             .collect();
         return Ok(serde_json::to_string_pretty(&serde_json::json!({
             "threads": threads,
+            "time": args.time,
             "simd": simd,
             "thread_scaling": {
                 "shape": format!("{}x{}x{}", scaling_shape.batch, scaling_shape.points, scaling_shape.dim),
@@ -365,17 +400,28 @@ pub fn run(args: &BenchArgs) -> Result<String> {
         }))?);
     }
     let mut text = format!(
-        "peak: {peak_text}\nthreads: {threads}; kernel compiled for: {simd} (host/src/simd.rs)\n\n"
+        "peak: {peak_text}\nthreads: {threads}; kernel compiled for: {simd} (host/src/simd.rs); t = {} (VP linear)\n\n",
+        args.time
     );
     text += &format!(
-        "{:>5} {:>6} {:>4} {:>10} {:>8} {:>6} {:>12} {:>9} {:>9} {:>9}\n",
-        "B", "N", "d", "seconds", "GFLOP/s", "peak", "pairs/s", "vs single", "torch/us", "numpy/us"
+        "{:>5} {:>6} {:>4} {:>10} {:>8} {:>6} {:>12} {:>9} {:>9} {:>9} {:>6}\n",
+        "B",
+        "N",
+        "d",
+        "seconds",
+        "GFLOP/s",
+        "peak",
+        "pairs/s",
+        "vs single",
+        "torch/us",
+        "numpy/us",
+        "w > 0"
     );
     let ratio = |p: Option<f64>, s: f64| p.map_or("—".to_owned(), |p| format!("{:.2}×", p / s));
     for r in &reports {
         let gflops = r.shape.flops() / r.seconds / 1e9;
         text += &format!(
-            "{:>5} {:>6} {:>4} {:>10.4} {:>8.2} {:>5.1}% {:>12.3e} {:>8.2}× {:>9} {:>9}\n",
+            "{:>5} {:>6} {:>4} {:>10.4} {:>8.2} {:>5.1}% {:>12.3e} {:>8.2}× {:>9} {:>9} {:>5.1}%\n",
             r.shape.batch,
             r.shape.points,
             r.shape.dim,
@@ -386,6 +432,7 @@ pub fn run(args: &BenchArgs) -> Result<String> {
             r.single_seconds / r.seconds,
             ratio(r.peers.0, r.seconds),
             ratio(r.peers.1, r.seconds),
+            100.0 * r.nonzero_weights,
         );
     }
     text += &format!(
@@ -413,7 +460,7 @@ pub fn run(args: &BenchArgs) -> Result<String> {
 }
 
 /// GB/s of the single-query score streaming an N×d training set.
-fn single_query_bandwidth(shape: Shape, repeats: usize) -> Result<f64> {
+fn single_query_bandwidth(shape: Shape, repeats: usize, t: f32) -> Result<f64> {
     let data = normal_data(shape.points * shape.dim, 1);
     let query = normal_data(shape.dim, 3);
     let dataset = Dataset::new(&data, shape.dim).map_err(|e| anyhow!("{e}"))?;
@@ -421,7 +468,7 @@ fn single_query_bandwidth(shape: Shape, repeats: usize) -> Result<f64> {
     let mut out = vec![0.0f32; shape.dim];
     // One query: the batched entry point runs the single-query path, compiled for `simd`.
     let seconds = best_seconds(repeats, || {
-        simd.score_batch(&dataset, &Process::VP_LINEAR, BENCH_TIME, &query, &mut out)
+        simd.score_batch(&dataset, &Process::VP_LINEAR, t, &query, &mut out)
             .map_err(|e| anyhow!("{e}"))
     })?;
     Ok((data.len() * 4) as f64 / seconds / 1e9)
@@ -467,9 +514,14 @@ mod tests {
             1,
             1,
             None,
+            1.0,
         )
         .unwrap();
         assert!(report.seconds > 0.0 && report.seconds.is_finite());
         assert!(report.single_seconds > 0.0);
+        assert_eq!(
+            report.nonzero_weights, 1.0,
+            "t = 1: every weight is positive"
+        );
     }
 }
