@@ -20,10 +20,12 @@
 
 use crate::dataset::Dataset;
 use crate::error::{check_finite, Error, Input};
+use crate::lane_vector::LaneVector;
 use crate::lanes;
 use crate::schedule::Process;
 use crate::score::{check_coefficients, check_output, posterior_mean};
 use crate::softmax::{self, Tile, TiledMean, TiledSoftmax, NARROW_DIM, TILE};
+use core::marker::PhantomData;
 
 /// Queries per block: 8 rows of 16-lane distance accumulators (8 AVX-512 registers of 32);
 /// the 8 queries of a wide block also stay in L1 up to d ≈ 1000 (16 measured slower at d = 784).
@@ -35,12 +37,30 @@ pub const PANEL_BLOCKS: usize = 8;
 /// Training values per panel of wide data (256 KiB of f32), rounded down to whole tiles.
 pub const PANEL_FLOATS: usize = 1 << 16;
 
+/// 16-coordinate chunks per query of a packed wide block ([`lanes::pack_queries`]): queries of
+/// up to 4096 coordinates are packed (a 128 KiB stack buffer); longer ones use the unpacked
+/// kernel [`lanes::squared_distances_scaled`], which has the same bits and runs slower.
+pub const PACKED_CHUNKS: usize = 256;
+
 /// Posterior means m(x_b) = Σ_i w_i(x_b) x_i for the B queries in `queries` (row-major B×d)
 /// into `out` (B×d), w_i(x) ∝ exp(−‖x − α_t x_i‖² / (2σ_t²)); bit-identical to calling
 /// [`posterior_mean`] on each query. Inlined into its caller, so a host can compile it inside a
 /// `#[target_feature]` function for wider vectors (the same bits: nothing is fused).
 #[inline(always)]
 pub fn posterior_mean_batch(
+    data: &Dataset<'_>,
+    alpha_t: f32,
+    sigma_squared: f32,
+    queries: &[f32],
+    out: &mut [f32],
+) -> Result<(), Error> {
+    posterior_mean_batch_with::<[f32; lanes::LANES]>(data, alpha_t, sigma_squared, queries, out)
+}
+
+/// [`posterior_mean_batch`] with the wide distance kernel written in the lane vector `V` (a
+/// host passes its SIMD registers; every `V` gives the same bits).
+#[inline(always)]
+pub fn posterior_mean_batch_with<V: LaneVector>(
     data: &Dataset<'_>,
     alpha_t: f32,
     sigma_squared: f32,
@@ -59,7 +79,7 @@ pub fn posterior_mean_batch(
     if dim > NARROW_DIM {
         let group = PANEL_BLOCKS * QUERY_BLOCK * dim;
         for (query_group, out_group) in queries.chunks(group).zip(out.chunks_mut(group)) {
-            wide_group(data, alpha_t, sigma_squared, query_group, out_group)?;
+            wide_group::<V>(data, alpha_t, sigma_squared, query_group, out_group)?;
         }
         return Ok(());
     }
@@ -101,8 +121,21 @@ pub fn score_batch(
     queries: &[f32],
     out: &mut [f32],
 ) -> Result<(), Error> {
+    score_batch_with::<[f32; lanes::LANES]>(data, process, t, queries, out)
+}
+
+/// [`score_batch`] with the wide distance kernel written in the lane vector `V`; the same bits
+/// for every `V`.
+#[inline(always)]
+pub fn score_batch_with<V: LaneVector>(
+    data: &Dataset<'_>,
+    process: &Process,
+    t: f32,
+    queries: &[f32],
+    out: &mut [f32],
+) -> Result<(), Error> {
     let (alpha_t, sigma_squared) = process.coefficients(t)?;
-    posterior_mean_batch(data, alpha_t, sigma_squared, queries, out)?;
+    posterior_mean_batch_with::<V>(data, alpha_t, sigma_squared, queries, out)?;
     for (o, &xk) in out.iter_mut().zip(queries) {
         *o = (alpha_t * *o - xk) / sigma_squared;
     }
@@ -112,7 +145,7 @@ pub fn score_batch(
 /// Up to [`PANEL_BLOCKS`] full query blocks of wide data, panel by panel; the queries left
 /// over (fewer than a block) go through the single-query path.
 #[inline(always)]
-fn wide_group(
+fn wide_group<V: LaneVector>(
     data: &Dataset<'_>,
     alpha_t: f32,
     sigma_squared: f32,
@@ -128,6 +161,7 @@ fn wide_group(
     let panel_rows = (PANEL_FLOATS / dim / TILE).max(1) * TILE;
     let mut softmaxes = [[TiledSoftmax::new(); QUERY_BLOCK]; PANEL_BLOCKS];
     block_out.fill(0.0);
+    let mut packing = [[0.0f32; lanes::LANES]; QUERY_BLOCK * PACKED_CHUNKS];
     for panel in data
         .as_slice()
         .chunks(panel_rows.saturating_mul(dim).max(1))
@@ -139,8 +173,27 @@ fn wide_group(
         {
             let queries: [&[f32]; QUERY_BLOCK] =
                 core::array::from_fn(|j| queries.get(j * dim..(j + 1) * dim).unwrap_or(&[]));
-            for tile in softmax::tiles(panel, dim) {
-                wide_tile(&tile, &queries, alpha_t, c, softmaxes, out)?;
+            let packed = match V::IN_REGISTERS {
+                true => lanes::pack_queries(&queries, &mut packing),
+                false => None,
+            };
+            if let Some(packed) = packed {
+                let distances = Packed::<V> {
+                    packed,
+                    alpha_t,
+                    lanes: PhantomData,
+                };
+                for tile in softmax::tiles(panel, dim) {
+                    wide_tile::<V, QUERY_BLOCK>(&tile, &distances, c, softmaxes, out)?;
+                }
+            } else {
+                let distances = Unpacked {
+                    queries: &queries,
+                    alpha_t,
+                };
+                for tile in softmax::tiles(panel, dim) {
+                    wide_tile::<V, QUERY_BLOCK>(&tile, &distances, c, softmaxes, out)?;
+                }
             }
         }
     }
@@ -153,21 +206,53 @@ fn wide_group(
     one_by_one(data, alpha_t, sigma_squared, rest_queries, rest_out)
 }
 
-/// One tile of wide data for Q queries: logits ℓ_qj = ‖x_q − α x_j‖²·c (row chunks shared),
-/// each query's softmax step, then the shared [`softmax::wide_update`]; the single-query path
-/// does the same with Q = 1.
+/// The squared distances ‖x_q − α_t x_j‖² of a block's Q queries to one row x_j.
+trait RowDistances<const Q: usize> {
+    /// The Q distances to `row`.
+    fn to_row(&self, row: &[f32]) -> [f32; Q];
+}
+
+/// A block of queries packed by [`lanes::pack_queries`], for the kernel in lane vectors `V`.
+struct Packed<'a, V> {
+    packed: lanes::PackedQueries<'a, QUERY_BLOCK>,
+    alpha_t: f32,
+    lanes: PhantomData<V>,
+}
+
+impl<V: LaneVector> RowDistances<QUERY_BLOCK> for Packed<'_, V> {
+    #[inline(always)]
+    fn to_row(&self, row: &[f32]) -> [f32; QUERY_BLOCK] {
+        lanes::squared_distances_packed::<V, QUERY_BLOCK>(self.packed, row, self.alpha_t)
+    }
+}
+
+/// A block of queries as slices (queries longer than the packing buffer).
+struct Unpacked<'a, const Q: usize> {
+    queries: &'a [&'a [f32]; Q],
+    alpha_t: f32,
+}
+
+impl<const Q: usize> RowDistances<Q> for Unpacked<'_, Q> {
+    #[inline(always)]
+    fn to_row(&self, row: &[f32]) -> [f32; Q] {
+        lanes::squared_distances_scaled(self.queries, row, self.alpha_t)
+    }
+}
+
+/// One tile of wide data for Q queries: logits ℓ_qj = ‖x_q − α x_j‖²·c (`distances` gives
+/// the Q squared distances to one row, sharing its chunks), each query's softmax step, then the
+/// shared [`softmax::wide_update`]; the single-query path does the same with Q = 1.
 #[inline(always)]
-fn wide_tile<const Q: usize>(
+fn wide_tile<V: LaneVector, const Q: usize>(
     tile: &Tile<'_>,
-    queries: &[&[f32]; Q],
-    alpha: f32,
+    distances: &impl RowDistances<Q>,
     c: f32,
     softmaxes: &mut [TiledSoftmax; Q],
     out: &mut [f32],
 ) -> Result<(), Error> {
     let mut weights = [[f32::NEG_INFINITY; TILE]; Q];
     for (j, row) in tile.rows().enumerate() {
-        let distances = lanes::squared_distances_scaled(queries, row, alpha);
+        let distances = distances.to_row(row);
         for (logits, distance) in weights.iter_mut().zip(distances) {
             if let Some(logit) = logits.get_mut(j) {
                 *logit = distance * c;
@@ -181,7 +266,11 @@ fn wide_tile<const Q: usize>(
             None => *logits = [0.0; TILE],
         }
     }
-    softmax::wide_update(tile, &weights, &scales, out);
+    if V::IN_REGISTERS {
+        softmax::wide_update_with::<softmax::InVectors<V>, Q>(tile, &weights, &scales, out);
+    } else {
+        softmax::wide_update(tile, &weights, &scales, out);
+    }
     Ok(())
 }
 

@@ -8,6 +8,8 @@
 //! every target, with or without SIMD, with or without `-C target-cpu=native`.
 //! [`squared_distance_scalar`] is the plain scalar twin of the kernel, used as its test oracle.
 
+use crate::lane_vector::LaneVector;
+
 /// Number of lane accumulators. 16 f32 lanes fill one AVX-512 register (two AVX, four
 /// SSE/NEON registers); on a Cortex-M4 the compiler keeps them in the 32 FPU registers.
 pub const LANES: usize = 16;
@@ -117,6 +119,76 @@ pub fn squared_distances_scaled<const Q: usize>(
     acc.map(|lanes| reduce(&lanes))
 }
 
+/// Q queries of dimension d packed by [`pack_queries`]: chunk c of query q at `chunks[c·Q + q]`.
+#[derive(Clone, Copy)]
+pub struct PackedQueries<'a, const Q: usize> {
+    chunks: &'a [[f32; LANES]],
+    dim: usize,
+}
+
+/// Packs Q queries of dimension d (the length of the first) for [`squared_distances_packed`]:
+/// chunk c of query q goes to `packing[c·Q + q]`, the last chunk zero-padded. `None` if
+/// `packing` is shorter than ⌈d/16⌉·Q chunks or the queries differ in length.
+#[inline(always)]
+pub fn pack_queries<'a, const Q: usize>(
+    queries: &[&[f32]; Q],
+    packing: &'a mut [[f32; LANES]],
+) -> Option<PackedQueries<'a, Q>> {
+    let dim = queries.first().map_or(0, |query| query.len());
+    if queries.iter().any(|query| query.len() != dim) {
+        return None;
+    }
+    let chunks = packing.get_mut(..dim.div_ceil(LANES) * Q)?;
+    for (c, group) in chunks.chunks_exact_mut(Q).enumerate() {
+        for (slot, query) in group.iter_mut().zip(queries) {
+            *slot = [0.0; LANES];
+            let chunk = query.get(c * LANES..).unwrap_or(&[]);
+            for (s, &x) in slot.iter_mut().zip(chunk) {
+                *s = x;
+            }
+        }
+    }
+    Some(PackedQueries { chunks, dim })
+}
+
+/// ‖x_q − α·y‖² for the Q packed queries against one row y: the lanes, operations and
+/// reduction tree of [`squared_distance_scaled`] per query (so each result has its bits),
+/// written with the lane vector `V` so the Q accumulators are registers: per chunk of y, α·y
+/// once, then a load, a subtraction, a multiplication and an addition per query. If y is not
+/// of the queries' dimension, every result is NaN (which the callers' output checks turn into
+/// an error).
+#[inline(always)]
+pub fn squared_distances_packed<V: LaneVector, const Q: usize>(
+    packed: PackedQueries<'_, Q>,
+    y: &[f32],
+    alpha: f32,
+) -> [f32; Q] {
+    if y.len() != packed.dim || packed.chunks.len() != packed.dim.div_ceil(LANES) * Q {
+        return [f32::NAN; Q];
+    }
+    let (y_chunks, y_tail) = y.as_chunks::<LANES>();
+    let alpha_lanes = V::splat(alpha);
+    let mut acc = [V::splat(0.0); Q];
+    let mut query_chunks = packed.chunks.chunks_exact(Q);
+    for (yc, xcs) in y_chunks.iter().zip(&mut query_chunks) {
+        let scaled = alpha_lanes.mul(V::load(yc));
+        for (acc_q, xc) in acc.iter_mut().zip(xcs) {
+            let diff = V::load(xc).sub(scaled);
+            *acc_q = acc_q.add(diff.mul(diff));
+        }
+    }
+    let mut lanes = acc.map(V::to_array);
+    if let Some(xcs) = query_chunks.next() {
+        for (acc_q, xc) in lanes.iter_mut().zip(xcs) {
+            for ((acc_lane, &xk), &yk) in acc_q.iter_mut().zip(xc).zip(y_tail) {
+                let diff = xk - alpha * yk;
+                *acc_lane += diff * diff;
+            }
+        }
+    }
+    lanes.map(|lanes| reduce(&lanes))
+}
+
 /// Scalar twin of [`squared_distance_scaled`]: one coordinate at a time, the same lane
 /// assignment and the same reduction tree. The test oracle for the vectorized kernel.
 pub fn squared_distance_scalar(x: &[f32], y: &[f32], alpha: f32) -> f32 {
@@ -169,6 +241,40 @@ mod tests {
                 assert_eq!(distance.to_bits(), one.to_bits(), "len {len}");
             }
         }
+    }
+
+    #[test]
+    fn packed_kernel_has_the_single_query_bits() {
+        let mut state = 0x0bad_cafe_u32;
+        let mut next = || crate::test_support::uniform(&mut state, 3.0);
+        for len in [1usize, 15, 16, 17, 50, 784] {
+            let mut buffer = [[0.0f32; 784]; 4];
+            for row in buffer.iter_mut() {
+                for value in row.iter_mut().take(len) {
+                    *value = next();
+                }
+            }
+            let [y, q0, q1, q2] = &buffer;
+            let queries = [&q0[..len], &q1[..len], &q2[..len]];
+            let mut packing = [[0.0f32; LANES]; 3 * 49];
+            let packed = pack_queries(&queries, &mut packing).unwrap();
+            let many = squared_distances_packed::<[f32; LANES], 3>(packed, &y[..len], 0.61);
+            for (query, distance) in queries.iter().zip(many) {
+                let one = squared_distance_scaled(query, &y[..len], 0.61);
+                assert_eq!(distance.to_bits(), one.to_bits(), "len {len}");
+            }
+            let short = squared_distances_packed::<[f32; LANES], 3>(packed, &y[..len - 1], 0.61);
+            assert!(short.iter().all(|d| d.is_nan()), "len {len}");
+        }
+    }
+
+    #[test]
+    fn packing_refuses_uneven_queries_and_small_buffers() {
+        let (a, b) = ([1.0f32; 20], [2.0f32; 21]);
+        let mut packing = [[0.0f32; LANES]; 4];
+        assert!(pack_queries(&[&a[..], &b[..]], &mut packing).is_none());
+        assert!(pack_queries(&[&a[..], &a[..]], &mut packing).is_some());
+        assert!(pack_queries(&[&a[..], &a[..], &a[..]], &mut packing).is_none());
     }
 
     #[test]

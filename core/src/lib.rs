@@ -13,6 +13,7 @@
 //!   kernel-smoothed.
 //! - [`sampler`]: reverse SDE (Euler–Maruyama), probability-flow ODE (Euler, Heun), pinned EM.
 //! - [`rng`]: the deterministic f32 normal sampler and the per-sample stream rule.
+//! - [`lane_vector`]: 16 f32 lanes as one value (portable here; hosts plug in SIMD registers).
 //! - [`lanes`]: the fixed-order 16-lane reductions that make the bits target-independent.
 //! - [`softmax`]: the online softmax (row by row for wide data, 16-row tiles for narrow data).
 //! - [`vector_exp`]: the branch-free, table-free f32 e^x the softmax runs across its lanes.
@@ -42,6 +43,7 @@ pub mod dataset;
 pub mod error;
 pub mod kernel_points;
 pub mod kernel_smoothed;
+pub mod lane_vector;
 pub mod lanes;
 pub mod line_score;
 pub mod math;

@@ -24,8 +24,10 @@
 //! the training set still matters for the last bits.
 
 use crate::error::Error;
+use crate::lane_vector::LaneVector;
 use crate::lanes;
 use crate::vector_exp::{self, EXP_LANES};
+use core::marker::PhantomData;
 
 /// Rows per tile: one vector of [`vector_exp::exp_lanes`].
 pub const TILE: usize = EXP_LANES;
@@ -362,6 +364,61 @@ pub(crate) fn wide_update<const Q: usize>(
     scales: &[f32; Q],
     out: &mut [f32],
 ) {
+    wide_update_with::<Unrolled, Q>(tile, weights, scales, out);
+}
+
+/// How the tile sums of [`wide_update_with`] are computed; every kernel gives the same bits.
+pub(crate) trait TileSums {
+    /// sum_q ← sum_q·scale_q + Σ_j w_qj x_j over the R rows in order (see [`tile_sums`]).
+    fn sums<const Q: usize, const R: usize>(
+        rows: &[&[f32]; R],
+        dim: usize,
+        weights: &[[f32; R]; Q],
+        scales: &[f32; Q],
+        out: &mut [f32],
+    );
+}
+
+/// [`tile_sums`]: portable, query by query, 32 coordinates at a time (the single-query path).
+pub(crate) struct Unrolled;
+
+impl TileSums for Unrolled {
+    #[inline(always)]
+    fn sums<const Q: usize, const R: usize>(
+        rows: &[&[f32]; R],
+        dim: usize,
+        weights: &[[f32; R]; Q],
+        scales: &[f32; Q],
+        out: &mut [f32],
+    ) {
+        tile_sums(rows, dim, weights, scales, out);
+    }
+}
+
+/// [`block_sums`] in the lane vector `V`: the Q queries' sums of one chunk side by side.
+pub(crate) struct InVectors<V>(PhantomData<V>);
+
+impl<V: LaneVector> TileSums for InVectors<V> {
+    #[inline(always)]
+    fn sums<const Q: usize, const R: usize>(
+        rows: &[&[f32]; R],
+        dim: usize,
+        weights: &[[f32; R]; Q],
+        scales: &[f32; Q],
+        out: &mut [f32],
+    ) {
+        block_sums::<V, Q, R>(rows, dim, weights, scales, out);
+    }
+}
+
+/// [`wide_update`] with the tile sums of the kernel `K`.
+#[inline(always)]
+pub(crate) fn wide_update_with<K: TileSums, const Q: usize>(
+    tile: &Tile<'_>,
+    weights: &[[f32; TILE]; Q],
+    scales: &[f32; Q],
+    out: &mut [f32],
+) {
     let mut live = [0usize; TILE];
     let mut live_rows = 0;
     for j in 0..tile.rows().len().min(TILE) {
@@ -376,18 +433,18 @@ pub(crate) fn wide_update<const Q: usize>(
         return;
     }
     if live_rows <= 4 {
-        live_sums::<Q, 4>(tile, &live, live_rows, weights, scales, out);
+        live_sums::<K, Q, 4>(tile, &live, live_rows, weights, scales, out);
     } else if live_rows <= 8 {
-        live_sums::<Q, 8>(tile, &live, live_rows, weights, scales, out);
+        live_sums::<K, Q, 8>(tile, &live, live_rows, weights, scales, out);
     } else {
-        live_sums::<Q, TILE>(tile, &live, live_rows, weights, scales, out);
+        live_sums::<K, Q, TILE>(tile, &live, live_rows, weights, scales, out);
     }
 }
 
 /// [`wide_update`] with the first `count` rows of `live` padded to R rows (the padding rows
 /// repeat a live row with weight 0, or the first row when none is live).
 #[inline(always)]
-fn live_sums<const Q: usize, const R: usize>(
+fn live_sums<K: TileSums, const Q: usize, const R: usize>(
     tile: &Tile<'_>,
     live: &[usize; TILE],
     count: usize,
@@ -411,7 +468,7 @@ fn live_sums<const Q: usize, const R: usize>(
             _ => 0.0,
         })
     });
-    tile_sums(&rows, dim, &live_weights, scales, out);
+    K::sums(&rows, dim, &live_weights, scales, out);
 }
 
 /// Coordinates per block of [`tile_sums`]: 16 rows × 256 coordinates (16 KiB) stay in L1 while
@@ -460,6 +517,58 @@ fn tile_sums<const Q: usize, const R: usize>(
     }
 }
 
+/// [`tile_sums`] with the Q queries side by side: per chunk of 16 coordinates, Q lane-vector
+/// sums s_q ← s_q + w_qj·x_j over the R rows in order (each row chunk loaded once for all Q
+/// queries; Q independent addition chains, where [`tile_sums`] has two), then
+/// sum_q ← sum_q·scale_q + s_q. The same operations in the same order per coordinate as
+/// [`tile_sums`], so the same bits; the last d mod 16 coordinates go one by one.
+#[inline(always)]
+fn block_sums<V: LaneVector, const Q: usize, const R: usize>(
+    rows: &[&[f32]; R],
+    dim: usize,
+    weights: &[[f32; R]; Q],
+    scales: &[f32; Q],
+    out: &mut [f32],
+) {
+    let row_chunks: [&[[f32; lanes::LANES]]; R] = rows.map(|row| row.as_chunks().0);
+    let mut sums_out = out.chunks_exact_mut(dim.max(1));
+    let mut outs: [&mut [f32]; Q] = core::array::from_fn(|_| sums_out.next().unwrap_or_default());
+    let scale_lanes = scales.map(V::splat);
+    let full = dim / lanes::LANES;
+    for c in 0..full {
+        let mut sums = [V::splat(0.0); Q];
+        for (row, r) in row_chunks.iter().zip(0..R) {
+            let Some(chunk) = row.get(c) else {
+                continue;
+            };
+            let x = V::load(chunk);
+            for (sum, query_weights) in sums.iter_mut().zip(weights) {
+                let weight = query_weights.get(r).copied().unwrap_or(0.0);
+                *sum = sum.add(V::splat(weight).mul(x));
+            }
+        }
+        for ((running, sum), scale) in outs.iter_mut().zip(sums).zip(scale_lanes) {
+            if let Some(running) = running
+                .get_mut(c * lanes::LANES..(c + 1) * lanes::LANES)
+                .and_then(|chunk| <&mut [f32; lanes::LANES]>::try_from(chunk).ok())
+            {
+                V::load(running).mul(scale).add(sum).store(running);
+            }
+        }
+    }
+    for k in full * lanes::LANES..dim {
+        for ((running, query_weights), &scale) in outs.iter_mut().zip(weights).zip(scales) {
+            let mut sum = 0.0f32;
+            for (row, &weight) in rows.iter().zip(query_weights) {
+                sum += weight * row.get(k).copied().unwrap_or(0.0);
+            }
+            if let Some(running) = running.get_mut(k) {
+                *running = *running * scale + sum;
+            }
+        }
+    }
+}
+
 /// running_k ← running_k·scale + Σ_j w_j x_j,offset+k for the W coordinates of `running`, the
 /// sum over the R rows in order, starting from +0.
 #[inline(always)]
@@ -483,5 +592,49 @@ fn chunk_sums<const R: usize, const W: usize>(
     }
     for (r, &s) in running.iter_mut().zip(&sum) {
         *r = *r * scale + s;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_sums_have_the_bits_of_tile_sums() {
+        let mut state = 0x5eed_1234_u32;
+        let mut next = || crate::test_support::uniform(&mut state, 2.0);
+        for dim in [1usize, 9, 16, 33, 784] {
+            let mut data = [[0.0f32; 784]; 4];
+            for row in data.iter_mut() {
+                for value in row.iter_mut().take(dim) {
+                    *value = next();
+                }
+            }
+            let rows: [&[f32]; 4] = core::array::from_fn(|r| &data[r][..dim]);
+            let mut weights = [[0.0f32; 4]; 3];
+            for (q, query_weights) in weights.iter_mut().enumerate() {
+                for (r, weight) in query_weights.iter_mut().enumerate() {
+                    *weight = if (q + r) % 3 == 0 { 0.0 } else { next().abs() };
+                }
+            }
+            let scales = [1.0f32, 0.25, next().abs()];
+            let mut start = [0.0f32; 3 * 784];
+            for value in start.iter_mut().take(3 * dim) {
+                *value = next();
+            }
+            let mut unrolled = start;
+            let mut blocked = start;
+            tile_sums(&rows, dim, &weights, &scales, &mut unrolled[..3 * dim]);
+            block_sums::<[f32; lanes::LANES], 3, 4>(
+                &rows,
+                dim,
+                &weights,
+                &scales,
+                &mut blocked[..3 * dim],
+            );
+            for (a, b) in unrolled.iter().zip(&blocked) {
+                assert_eq!(a.to_bits(), b.to_bits(), "d {dim}");
+            }
+        }
     }
 }

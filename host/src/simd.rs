@@ -4,7 +4,12 @@
 //! run the same IEEE operations in the same order and give the same bits (tested); only the
 //! register width differs. `SMOOTHSCORE_SIMD=baseline` (or `avx2`) caps the choice.
 
+#[cfg(target_arch = "x86_64")]
+mod x86_lanes;
+
 use smoothscore_core::batched::score_batch;
+#[cfg(target_arch = "x86_64")]
+use smoothscore_core::batched::score_batch_with;
 use smoothscore_core::{Dataset, Error, Process};
 
 /// An instruction set the batched score can be compiled for.
@@ -93,7 +98,7 @@ fn avx512_detected() -> bool {
 /// Defines `$name`: [`score_batch`] compiled with the target features `$features` (the core's
 /// batched score is `#[inline(always)]`, so all of it is compiled for them).
 macro_rules! score_batch_for {
-    ($name:ident, $features:literal) => {
+    ($name:ident, $lanes:ty, $features:literal) => {
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = $features)]
         fn $name(
@@ -103,16 +108,17 @@ macro_rules! score_batch_for {
             queries: &[f32],
             out: &mut [f32],
         ) -> Result<(), Error> {
-            score_batch(data, process, t, queries, out)
+            score_batch_with::<$lanes>(data, process, t, queries, out)
         }
     };
 }
 
 score_batch_for!(
     score_batch_avx512,
+    x86_lanes::Avx512Lanes,
     "avx512f,avx512vl,avx512dq,avx512bw,avx2,avx"
 );
-score_batch_for!(score_batch_avx2, "avx2,avx");
+score_batch_for!(score_batch_avx2, x86_lanes::Avx2Lanes, "avx2,avx");
 
 #[cfg(test)]
 mod tests {
@@ -133,6 +139,8 @@ mod tests {
             (45, 9, 9),
             (40, 50, 11),
             (20, 784, 8),
+            (70, 784, 17),
+            (12, 4100, 9),
         ] {
             let points: Vec<f32> = (0..n * dim).map(|_| next()).collect();
             let queries: Vec<f32> = (0..batch * dim).map(|_| next()).collect();

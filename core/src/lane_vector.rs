@@ -1,0 +1,86 @@
+//! Sixteen f32 lanes as one value, for kernels whose speed must not depend on how LLVM
+//! vectorizes a loop nest.
+//!
+//! [`LaneVector`] has only lane-wise IEEE operations (load, splat, +, −, ×, store), each
+//! rounding once, so every implementation gives the same bits: the portable `[f32; 16]` here,
+//! and the hosts' `core::arch` registers (an AVX-512 register, two AVX2 registers), which a
+//! host passes to [`crate::batched::score_batch_with`] when the CPU has them. A kernel written
+//! with it keeps its accumulators in registers by construction instead of by the optimizer's
+//! choice (the portable loop nest of the packed distance kernel was vectorized across queries
+//! with gathers and ran 5× slower).
+
+use crate::lanes::LANES;
+
+/// Sixteen f32 lanes with lane-wise, singly rounded IEEE operations.
+pub trait LaneVector: Copy {
+    /// True when the lanes are SIMD registers that kernels can keep as values. False for the
+    /// portable array: LLVM does not keep arrays of it in registers (it vectorized the packed
+    /// kernel across queries with gathers, 2.6× slower), so the batched score keeps its slice
+    /// kernels for it, which LLVM vectorizes well (the same bits either way).
+    const IN_REGISTERS: bool;
+    /// The 16 values of `x`, lane k = x_k.
+    fn load(x: &[f32; LANES]) -> Self;
+    /// Every lane = `value`.
+    fn splat(value: f32) -> Self;
+    /// Lane-wise a + b.
+    fn add(self, other: Self) -> Self;
+    /// Lane-wise a − b.
+    fn sub(self, other: Self) -> Self;
+    /// Lane-wise a · b.
+    fn mul(self, other: Self) -> Self;
+    /// The 16 lanes in order.
+    fn to_array(self) -> [f32; LANES];
+    /// out_k = lane k.
+    fn store(self, out: &mut [f32; LANES]);
+}
+
+/// The portable implementation: plain arrays, vectorized by LLVM where it can (the baseline
+/// build and every non-x86 target).
+impl LaneVector for [f32; LANES] {
+    const IN_REGISTERS: bool = false;
+
+    #[inline(always)]
+    fn load(x: &[f32; LANES]) -> Self {
+        *x
+    }
+
+    #[inline(always)]
+    fn splat(value: f32) -> Self {
+        [value; LANES]
+    }
+
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        lane_wise(self, other, |a, b| a + b)
+    }
+
+    #[inline(always)]
+    fn sub(self, other: Self) -> Self {
+        lane_wise(self, other, |a, b| a - b)
+    }
+
+    #[inline(always)]
+    fn mul(self, other: Self) -> Self {
+        lane_wise(self, other, |a, b| a * b)
+    }
+
+    #[inline(always)]
+    fn to_array(self) -> [f32; LANES] {
+        self
+    }
+
+    #[inline(always)]
+    fn store(self, out: &mut [f32; LANES]) {
+        *out = self;
+    }
+}
+
+/// out_k = op(a_k, b_k).
+#[inline(always)]
+fn lane_wise(a: [f32; LANES], b: [f32; LANES], op: impl Fn(f32, f32) -> f32) -> [f32; LANES] {
+    let mut out = a;
+    for (o, &bk) in out.iter_mut().zip(&b) {
+        *o = op(*o, bk);
+    }
+    out
+}
