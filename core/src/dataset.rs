@@ -1,6 +1,7 @@
 //! The training set: a borrowed row-major N×d slice of f32 (on a device it lives in flash).
 
 use crate::error::{check_finite, Error, Input};
+use crate::softmax::{self, NARROW_DIM};
 
 /// A validated, borrowed training set x_1..x_N in R^d.
 #[derive(Clone, Copy, Debug)]
@@ -11,10 +12,17 @@ pub struct Dataset<'a> {
 
 impl<'a> Dataset<'a> {
     /// Wraps `points` (row-major, N·d values) after checking that it is non-empty, that d > 0
-    /// divides its length, and that every value is finite.
+    /// divides its length, and that every value is finite. Without the `wide` feature, data with
+    /// d > [`NARROW_DIM`] is an [`Error::WideDataNotBuilt`].
     pub fn new(points: &'a [f32], dim: usize) -> Result<Self, Error> {
         if points.is_empty() || dim == 0 {
             return Err(Error::EmptyData);
+        }
+        if dim > NARROW_DIM && !softmax::WIDE_BUILT {
+            return Err(Error::WideDataNotBuilt {
+                dim,
+                max: NARROW_DIM,
+            });
         }
         if !points.len().is_multiple_of(dim) {
             return Err(Error::RaggedData {
@@ -86,5 +94,33 @@ mod tests {
         );
         let data = Dataset::new(&[1.0, 2.0, 3.0, 4.0], 2).unwrap();
         assert_eq!((data.len(), data.dim()), (2, 2));
+    }
+
+    #[test]
+    fn wide_data_needs_the_wide_feature() {
+        extern crate std;
+        use crate::schedule::Process;
+        use crate::score::{EmpiricalScore, ScoreField};
+        let points = [0.25f32; 18];
+        let narrow = Dataset::new(&points[..4], 2).unwrap();
+        let field = EmpiricalScore::new(narrow, Process::VP_LINEAR).unwrap();
+        let mut out = [0.0f32; 2];
+        field.score(0.5, &[0.1, -0.3], &mut out).unwrap();
+        assert!(out.iter().all(|v| v.is_finite()));
+        match (softmax::WIDE_BUILT, Dataset::new(&points, 9)) {
+            (true, Ok(wide)) => assert_eq!(wide.dim(), 9),
+            (false, Err(error)) => {
+                assert_eq!(
+                    error,
+                    Error::WideDataNotBuilt {
+                        dim: 9,
+                        max: NARROW_DIM
+                    }
+                );
+                let message = std::format!("{error}");
+                assert!(message.contains("`wide` feature"), "{message}");
+            }
+            (built, other) => panic!("wide path built: {built}, d = 9 gave {other:?}"),
+        }
     }
 }

@@ -69,6 +69,14 @@ pub enum Error {
         /// The capacity available.
         capacity: usize,
     },
+    /// The data has more than [`crate::softmax::NARROW_DIM`] coordinates, but this build of the
+    /// core left the wide path out (the `wide` feature is off, as in the firmware).
+    WideDataNotBuilt {
+        /// The dimension d of the rejected data.
+        dim: usize,
+        /// The largest dimension this build handles.
+        max: usize,
+    },
     /// The computation overflowed f32 (e.g. every log-weight is −∞ because distances overflow).
     Overflow {
         /// What overflowed.
@@ -88,6 +96,7 @@ impl Error {
             Error::ZeroSigma { .. } => "ZeroSigma",
             Error::InvalidParameter { .. } => "InvalidParameter",
             Error::CapacityExceeded { .. } => "CapacityExceeded",
+            Error::WideDataNotBuilt { .. } => "WideDataNotBuilt",
             Error::Overflow { .. } => "Overflow",
         }
     }
@@ -131,6 +140,11 @@ impl fmt::Display for Error {
             Error::CapacityExceeded { needed, capacity } => write!(
                 f,
                 "fixed buffer too small: dimension {needed} exceeds capacity {capacity}"
+            ),
+            Error::WideDataNotBuilt { dim, max } => write!(
+                f,
+                "data of dimension {dim} needs the wide path, which this build of smoothscore-core \
+                 leaves out (it handles d <= {max}): enable the core's `wide` feature"
             ),
             Error::Overflow { quantity } => {
                 write!(f, "f32 overflow while computing the {quantity}")

@@ -23,6 +23,11 @@
 //! softmax exponential is our own straight-line f32 code, and the other elementary functions
 //! go through `libm` (pure software). The `fast-math` feature swaps those others (schedules,
 //! logarithms) for `micromath`; the softmax exponential stays.
+//!
+//! Features: `wide` (default) builds the path for data of dimension d > 8
+//! ([`softmax::NARROW_DIM`]); without it, [`Dataset::new`] rejects such data with
+//! [`Error::WideDataNotBuilt`] and the wide code is left out of the binary (the firmware builds
+//! the core that way). Narrow data gets the same bits either way.
 #![no_std]
 #![deny(missing_docs)]
 #![cfg_attr(

@@ -13,7 +13,7 @@ use crate::error::{check_finite, Error, Input};
 use crate::lanes;
 use crate::math;
 use crate::schedule::Process;
-use crate::softmax::{self, Tile, TiledMean, TiledSoftmax, NARROW_DIM, TILE};
+use crate::softmax::{self, Tile, TiledMean, TiledSoftmax, TILE};
 use crate::vector_exp;
 
 /// A score field s(t, x) that the samplers can follow: the exact empirical score, or any
@@ -68,7 +68,7 @@ where
 {
     data.check_dim(out.len())?;
     out.fill(0.0);
-    if data.dim() > NARROW_DIM {
+    if softmax::is_wide(data.dim()) {
         let mut softmax = TiledSoftmax::new();
         for tile in softmax::tiles(data.as_slice(), data.dim()) {
             let mut weights = [tile_logits(&tile)];
@@ -111,12 +111,12 @@ fn empirical_logits(
 ) -> impl Fn(&Tile<'_>) -> [f32; TILE] + '_ {
     let c = -0.5 / sigma_squared;
     let narrow_query = softmax::pad_query(query);
-    let narrow = query.len() <= NARROW_DIM;
+    let wide = softmax::is_wide(query.len());
     move |tile| {
-        if narrow {
-            softmax::narrow_logits(tile, &narrow_query, alpha_t, c)
-        } else {
+        if wide {
             row_logits(tile, &logit_fn(query, alpha_t, sigma_squared))
+        } else {
+            softmax::narrow_logits(tile, &narrow_query, alpha_t, c)
         }
     }
 }
@@ -312,6 +312,7 @@ impl ScoreField for EmpiricalScore<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::softmax::NARROW_DIM;
 
     #[test]
     fn single_point_score_is_exactly_the_gaussian_score() {
@@ -407,7 +408,8 @@ mod tests {
         // trees); the generic path calls the row distance. Same bits for every d and tail length.
         let mut state = 0x0bad_cafe_u32;
         let mut next = || crate::test_support::uniform(&mut state, 3.0);
-        for dim in 1..=10usize {
+        let max_dim = if softmax::WIDE_BUILT { 10 } else { NARROW_DIM };
+        for dim in 1..=max_dim {
             for n in [1usize, 15, 16, 17, 40] {
                 let mut points = [0.0f32; 400];
                 let mut query = [0.0f32; 10];

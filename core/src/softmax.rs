@@ -35,6 +35,18 @@ pub const TILE: usize = EXP_LANES;
 /// Dimensions up to this use the per-lane (column) weighted sum and the transposed tile.
 pub const NARROW_DIM: usize = 8;
 
+/// Whether this build has the wide path (the `wide` feature, on by default). Without it,
+/// [`crate::Dataset::new`] rejects data with d > [`NARROW_DIM`], [`is_wide`] is constant false,
+/// and [`wide_update`] and its callers are dead code that never reaches the binary.
+pub(crate) const WIDE_BUILT: bool = cfg!(feature = "wide");
+
+/// Whether data of dimension `dim` takes the wide path: d > [`NARROW_DIM`], in a build that has
+/// it. The one test every wide branch goes through.
+#[inline(always)]
+pub(crate) const fn is_wide(dim: usize) -> bool {
+    WIDE_BUILT && dim > NARROW_DIM
+}
+
 /// Up to [`TILE`] consecutive rows of training data and, for narrow data (d ≤ [`NARROW_DIM`]),
 /// their transpose (`columns[k][j]` = coordinate k of row j, zero past the rows and past d;
 /// all zero for wide data).
