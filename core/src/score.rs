@@ -35,7 +35,7 @@ pub fn posterior_mean_with<F>(data: &Dataset<'_>, logit: F, out: &mut [f32]) -> 
 where
     F: Fn(&[f32]) -> f32,
 {
-    softmax_mean(data, out, |tile| row_logits(tile, &logit))
+    softmax_mean(data, out, |tile: &Tile<'_>| row_logits(tile, &logit))
 }
 
 /// Online log-sum-exp log Σ_i e^{ℓ_i}, ℓ_i = `logit(x_i)`, in one pass with a running max.
@@ -45,7 +45,7 @@ pub fn log_sum_exp_with<F>(data: &Dataset<'_>, logit: F) -> Result<f32, Error>
 where
     F: Fn(&[f32]) -> f32,
 {
-    softmax_log_sum_exp(data, |tile| row_logits(tile, &logit))
+    softmax_log_sum_exp(data, |tile: &Tile<'_>| row_logits(tile, &logit))
 }
 
 /// `logit(x_j)` for the rows of a tile, −∞ past its rows.
@@ -64,14 +64,14 @@ fn row_logits<F: Fn(&[f32]) -> f32>(tile: &Tile<'_>, logit: &F) -> [f32; TILE] {
 #[inline(always)]
 fn softmax_mean<L>(data: &Dataset<'_>, out: &mut [f32], tile_logits: L) -> Result<f32, Error>
 where
-    L: Fn(&Tile<'_>) -> [f32; TILE],
+    L: TileLogits,
 {
     data.check_dim(out.len())?;
     out.fill(0.0);
     if softmax::is_wide(data.dim()) {
         let mut softmax = TiledSoftmax::new();
         for tile in softmax::tiles(data.as_slice(), data.dim()) {
-            let mut weights = [tile_logits(&tile)];
+            let mut weights = [tile_logits.of(&tile)];
             let [logits] = &mut weights;
             if let Some(scale) = softmax.push(logits)? {
                 softmax::wide_update(&tile, &weights, &[scale], out);
@@ -81,7 +81,7 @@ where
     }
     let mut mean = TiledMean::new();
     for tile in softmax::tiles(data.as_slice(), data.dim()) {
-        mean.push(&tile, tile_logits(&tile))?;
+        mean.push(&tile, tile_logits.of(&tile))?;
     }
     mean.finish(out)
 }
@@ -91,32 +91,66 @@ where
 #[inline(always)]
 fn softmax_log_sum_exp<L>(data: &Dataset<'_>, tile_logits: L) -> Result<f32, Error>
 where
-    L: Fn(&Tile<'_>) -> [f32; TILE],
+    L: TileLogits,
 {
     let mut softmax = TiledSoftmax::new();
     for tile in softmax::tiles(data.as_slice(), data.dim()) {
-        softmax.push(&mut tile_logits(&tile))?;
+        softmax.push(&mut tile_logits.of(&tile))?;
     }
     softmax.log_sum_exp()
 }
 
+/// The logits of one tile of rows, −∞ past its rows.
+trait TileLogits {
+    /// The tile's logits.
+    fn of(&self, tile: &Tile<'_>) -> [f32; TILE];
+}
+
+impl<F: Fn(&Tile<'_>) -> [f32; TILE]> TileLogits for F {
+    #[inline(always)]
+    fn of(&self, tile: &Tile<'_>) -> [f32; TILE] {
+        self(tile)
+    }
+}
+
 /// The empirical posterior's tile logits ℓ_j = ‖x − α_t x_j‖² · (−1/(2σ_t²)): across the lanes
 /// of the transposed tile for narrow data ([`softmax::narrow_logits`]), row by row with
-/// [`lanes::squared_distance_scaled`] for wide data; the two have the same bits.
-#[inline(always)]
-fn empirical_logits(
-    query: &[f32],
+/// [`lanes::squared_distance_scaled`] for wide data; the two have the same bits. A struct with
+/// an always-inlined method rather than a closure: LLVM kept the closure out of line, so a
+/// host's `#[target_feature]` copy of the single-query path ran it in baseline SSE2.
+struct EmpiricalLogits<'q> {
+    query: &'q [f32],
+    narrow_query: [f32; softmax::NARROW_DIM],
     alpha_t: f32,
-    sigma_squared: f32,
-) -> impl Fn(&Tile<'_>) -> [f32; TILE] + '_ {
-    let c = -0.5 / sigma_squared;
-    let narrow_query = softmax::pad_query(query);
-    let wide = softmax::is_wide(query.len());
-    move |tile| {
-        if wide {
-            row_logits(tile, &logit_fn(query, alpha_t, sigma_squared))
+    neg_half_inverse_variance: f32,
+    wide: bool,
+}
+
+impl<'q> EmpiricalLogits<'q> {
+    #[inline(always)]
+    fn new(query: &'q [f32], alpha_t: f32, sigma_squared: f32) -> Self {
+        EmpiricalLogits {
+            query,
+            narrow_query: softmax::pad_query(query),
+            alpha_t,
+            neg_half_inverse_variance: -0.5 / sigma_squared,
+            wide: softmax::is_wide(query.len()),
+        }
+    }
+}
+
+impl TileLogits for EmpiricalLogits<'_> {
+    #[inline(always)]
+    fn of(&self, tile: &Tile<'_>) -> [f32; TILE] {
+        let c = self.neg_half_inverse_variance;
+        if self.wide {
+            let mut logits = [f32::NEG_INFINITY; TILE];
+            for (value, row) in logits.iter_mut().zip(tile.rows()) {
+                *value = lanes::squared_distance_scaled(self.query, row, self.alpha_t) * c;
+            }
+            logits
         } else {
-            softmax::narrow_logits(tile, &narrow_query, alpha_t, c)
+            softmax::narrow_logits(tile, &self.narrow_query, self.alpha_t, c)
         }
     }
 }
@@ -172,7 +206,11 @@ pub fn posterior_mean(
 ) -> Result<(), Error> {
     check_coefficients(alpha_t, sigma_squared)?;
     check_query(data, query, out.len())?;
-    softmax_mean(data, out, empirical_logits(query, alpha_t, sigma_squared))?;
+    softmax_mean(
+        data,
+        out,
+        EmpiricalLogits::new(query, alpha_t, sigma_squared),
+    )?;
     check_output(out, "posterior mean")
 }
 
@@ -266,7 +304,8 @@ impl<'a> EmpiricalScore<'a> {
     pub fn log_density(&self, t: f32, x: &[f32]) -> Result<f32, Error> {
         let (alpha_t, sigma_squared) = self.process.coefficients(t)?;
         check_query(&self.data, x, x.len())?;
-        let log_sum = softmax_log_sum_exp(&self.data, empirical_logits(x, alpha_t, sigma_squared))?;
+        let log_sum =
+            softmax_log_sum_exp(&self.data, EmpiricalLogits::new(x, alpha_t, sigma_squared))?;
         let dim = self.data.dim() as f32;
         let value = log_sum
             - math::ln(self.data.len() as f32)
