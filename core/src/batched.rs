@@ -24,7 +24,7 @@ use crate::error::{check_finite, Error, Input};
 use crate::lane_vector::LaneVector;
 use crate::lanes;
 use crate::schedule::Process;
-use crate::score::{check_coefficients, check_output, posterior_mean};
+use crate::score::{check_coefficients, check_output, posterior_mean_in_lanes};
 use crate::softmax::{self, Tile, TiledMean, TiledSoftmax, TILE};
 use core::marker::PhantomData;
 
@@ -89,7 +89,7 @@ pub fn posterior_mean_batch_with<V: LaneVector>(
         if query_block.len() == block {
             mean_block::<QUERY_BLOCK>(data, alpha_t, sigma_squared, query_block, out_block)?;
         } else {
-            one_by_one(data, alpha_t, sigma_squared, query_block, out_block)?;
+            one_by_one::<V>(data, alpha_t, sigma_squared, query_block, out_block)?;
         }
     }
     Ok(())
@@ -97,7 +97,7 @@ pub fn posterior_mean_batch_with<V: LaneVector>(
 
 /// Queries that do not fill a block: the single-query path, one at a time.
 #[inline(always)]
-fn one_by_one(
+fn one_by_one<V: LaneVector>(
     data: &Dataset<'_>,
     alpha_t: f32,
     sigma_squared: f32,
@@ -106,7 +106,7 @@ fn one_by_one(
 ) -> Result<(), Error> {
     let dim = data.dim();
     for (query, mean) in queries.chunks_exact(dim).zip(out.chunks_exact_mut(dim)) {
-        posterior_mean(data, alpha_t, sigma_squared, query, mean)?;
+        posterior_mean_in_lanes::<V>(data, alpha_t, sigma_squared, query, mean)?;
     }
     Ok(())
 }
@@ -204,7 +204,7 @@ fn wide_group<V: LaneVector>(
             check_output(mean, "posterior mean")?;
         }
     }
-    one_by_one(data, alpha_t, sigma_squared, rest_queries, rest_out)
+    one_by_one::<V>(data, alpha_t, sigma_squared, rest_queries, rest_out)
 }
 
 /// The squared distances ‖x_q − α_t x_j‖² of a block's Q queries to one row x_j.

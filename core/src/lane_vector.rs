@@ -32,6 +32,12 @@ pub trait LaneVector: Copy {
     fn to_array(self) -> [f32; LANES];
     /// out_k = lane k.
     fn store(self, out: &mut [f32; LANES]);
+    /// A hint to bring the cache line at `address` closer (it may point anywhere: a prefetch
+    /// never faults). Nothing by default.
+    #[inline(always)]
+    fn prefetch(address: *const f32) {
+        let _ = address;
+    }
 }
 
 /// The portable implementation: plain arrays, vectorized by LLVM where it can (the baseline

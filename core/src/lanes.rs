@@ -189,6 +189,50 @@ pub fn squared_distances_packed<V: LaneVector, const Q: usize>(
     lanes.map(|lanes| reduce(&lanes))
 }
 
+/// ‖x − α·y_r‖² for one query x against four rows y_r: four independent accumulators (where
+/// [`squared_distance_scaled`] has one chain of d/16 dependent additions), each with that
+/// function's lanes, operations and reduction tree, so each result has its bits. Written with
+/// the lane vector `V`; the chunks come from one five-way zip, so the loop has no bounds checks.
+/// With each chunk of a row, the line `prefetch_ahead` floats further on is prefetched
+/// ([`LaneVector::prefetch`]; the caller passes the distance to the rows it will read next).
+/// If a row is not of the query's length, every result is NaN (which the callers' output checks
+/// turn into an error).
+#[inline(always)]
+pub fn squared_distances_four_rows<V: LaneVector>(
+    x: &[f32],
+    rows: [&[f32]; 4],
+    alpha: f32,
+    prefetch_ahead: usize,
+) -> [f32; 4] {
+    if rows.iter().any(|row| row.len() != x.len()) {
+        return [f32::NAN; 4];
+    }
+    let (x_chunks, x_tail) = x.as_chunks::<LANES>();
+    let [r0, r1, r2, r3] = rows.map(|row| row.as_chunks::<LANES>().0);
+    let alpha_lanes = V::splat(alpha);
+    let mut acc = [V::splat(0.0); 4];
+    for ((((xc, c0), c1), c2), c3) in x_chunks.iter().zip(r0).zip(r1).zip(r2).zip(r3) {
+        for yc in [c0, c1, c2, c3] {
+            V::prefetch(yc.as_ptr().wrapping_add(prefetch_ahead));
+        }
+        let xv = V::load(xc);
+        for (acc_r, yc) in acc.iter_mut().zip([c0, c1, c2, c3]) {
+            let diff = xv.sub(alpha_lanes.mul(V::load(yc)));
+            *acc_r = acc_r.add(diff.mul(diff));
+        }
+    }
+    let mut lanes = acc.map(V::to_array);
+    let offset = x_chunks.len() * LANES;
+    for (acc_r, row) in lanes.iter_mut().zip(rows) {
+        let tail = row.get(offset..).unwrap_or(&[]);
+        for ((acc_lane, &xk), &yk) in acc_r.iter_mut().zip(x_tail).zip(tail) {
+            let diff = xk - alpha * yk;
+            *acc_lane += diff * diff;
+        }
+    }
+    lanes.map(|lanes| reduce(&lanes))
+}
+
 /// Scalar twin of [`squared_distance_scaled`]: one coordinate at a time, the same lane
 /// assignment and the same reduction tree. The test oracle for the vectorized kernel.
 pub fn squared_distance_scalar(x: &[f32], y: &[f32], alpha: f32) -> f32 {
@@ -265,6 +309,30 @@ mod tests {
             }
             let short = squared_distances_packed::<[f32; LANES], 3>(packed, &y[..len - 1], 0.61);
             assert!(short.iter().all(|d| d.is_nan()), "len {len}");
+        }
+    }
+
+    #[test]
+    fn four_row_kernel_has_the_single_row_bits() {
+        let mut state = 0x7777_1234_u32;
+        let mut next = || crate::test_support::uniform(&mut state, 3.0);
+        for len in [1usize, 15, 16, 17, 50, 784] {
+            let mut buffer = [[0.0f32; 784]; 5];
+            for row in buffer.iter_mut() {
+                for value in row.iter_mut().take(len) {
+                    *value = next();
+                }
+            }
+            let [x, y0, y1, y2, y3] = &buffer;
+            let rows = [&y0[..len], &y1[..len], &y2[..len], &y3[..len]];
+            let four = squared_distances_four_rows::<[f32; LANES]>(&x[..len], rows, 0.83, 0);
+            for (row, distance) in rows.iter().zip(four) {
+                let one = squared_distance_scaled(&x[..len], row, 0.83);
+                assert_eq!(distance.to_bits(), one.to_bits(), "len {len}");
+            }
+            let uneven = [&y0[..len], &y1[..len], &y2[..len - 1], &y3[..len]];
+            let bad = squared_distances_four_rows::<[f32; LANES]>(&x[..len], uneven, 0.83, 0);
+            assert!(bad.iter().all(|d| d.is_nan()), "len {len}");
         }
     }
 

@@ -10,11 +10,13 @@
 
 use crate::dataset::Dataset;
 use crate::error::{check_finite, Error, Input};
+use crate::lane_vector::LaneVector;
 use crate::lanes;
 use crate::math;
 use crate::schedule::Process;
-use crate::softmax::{self, Tile, TiledMean, TiledSoftmax, TILE};
+use crate::softmax::{self, InVectors, Tile, TileSums, TiledMean, TiledSoftmax, Unrolled, TILE};
 use crate::vector_exp;
+use core::marker::PhantomData;
 
 /// A score field s(t, x) that the samplers can follow: the exact empirical score, or any
 /// smoothed variant. Implementations never allocate and report bad input as [`Error`].
@@ -35,7 +37,7 @@ pub fn posterior_mean_with<F>(data: &Dataset<'_>, logit: F, out: &mut [f32]) -> 
 where
     F: Fn(&[f32]) -> f32,
 {
-    softmax_mean(data, out, |tile: &Tile<'_>| row_logits(tile, &logit))
+    softmax_mean::<_, Unrolled>(data, out, |tile: &Tile<'_>| row_logits(tile, &logit))
 }
 
 /// Online log-sum-exp log Σ_i e^{ℓ_i}, ℓ_i = `logit(x_i)`, in one pass with a running max.
@@ -62,9 +64,10 @@ fn row_logits<F: Fn(&[f32]) -> f32>(tile: &Tile<'_>, logit: &F) -> [f32; TILE] {
 /// from `tile_logits`: per-lane columns for narrow data, [`softmax::wide_update`] for wide
 /// data. Writes Σ_i w_i x_i into `out` and returns log Σ_i e^{ℓ_i}.
 #[inline(always)]
-fn softmax_mean<L>(data: &Dataset<'_>, out: &mut [f32], tile_logits: L) -> Result<f32, Error>
+fn softmax_mean<L, K>(data: &Dataset<'_>, out: &mut [f32], tile_logits: L) -> Result<f32, Error>
 where
     L: TileLogits,
+    K: TileSums,
 {
     data.check_dim(out.len())?;
     out.fill(0.0);
@@ -74,7 +77,7 @@ where
             let mut weights = [tile_logits.of(&tile)];
             let [logits] = &mut weights;
             if let Some(scale) = softmax.push(logits)? {
-                softmax::wide_update(&tile, &weights, &[scale], out);
+                softmax::wide_update_with::<K, 1>(&tile, &weights, &[scale], out);
             }
         }
         return softmax.finish_mean(out);
@@ -114,19 +117,23 @@ impl<F: Fn(&Tile<'_>) -> [f32; TILE]> TileLogits for F {
 }
 
 /// The empirical posterior's tile logits ℓ_j = ‖x − α_t x_j‖² · (−1/(2σ_t²)): across the lanes
-/// of the transposed tile for narrow data ([`softmax::narrow_logits`]), row by row with
-/// [`lanes::squared_distance_scaled`] for wide data; the two have the same bits. A struct with
-/// an always-inlined method rather than a closure: LLVM kept the closure out of line, so a
-/// host's `#[target_feature]` copy of the single-query path ran it in baseline SSE2.
-struct EmpiricalLogits<'q> {
+/// of the transposed tile for narrow data ([`softmax::narrow_logits`]); for wide data row by
+/// row with [`lanes::squared_distance_scaled`], or, when the lane vector `V` is made of
+/// registers, four rows at a time with [`lanes::squared_distances_four_rows`] (four addition
+/// chains instead of one, and the next tile prefetched while this one is computed: the
+/// single-query path streams the data from memory). All have the same bits. A struct with an
+/// always-inlined method rather than a closure: LLVM kept the closure out of line, so a host's
+/// `#[target_feature]` copy of the single-query path ran it in baseline SSE2.
+struct EmpiricalLogits<'q, V> {
     query: &'q [f32],
     narrow_query: [f32; softmax::NARROW_DIM],
     alpha_t: f32,
     neg_half_inverse_variance: f32,
     wide: bool,
+    lanes: PhantomData<V>,
 }
 
-impl<'q> EmpiricalLogits<'q> {
+impl<'q, V> EmpiricalLogits<'q, V> {
     #[inline(always)]
     fn new(query: &'q [f32], alpha_t: f32, sigma_squared: f32) -> Self {
         EmpiricalLogits {
@@ -135,15 +142,41 @@ impl<'q> EmpiricalLogits<'q> {
             alpha_t,
             neg_half_inverse_variance: -0.5 / sigma_squared,
             wide: softmax::is_wide(query.len()),
+            lanes: PhantomData,
         }
     }
 }
 
-impl TileLogits for EmpiricalLogits<'_> {
+impl<V: LaneVector> TileLogits for EmpiricalLogits<'_, V> {
     #[inline(always)]
     fn of(&self, tile: &Tile<'_>) -> [f32; TILE] {
         let c = self.neg_half_inverse_variance;
-        if self.wide {
+        if self.wide && V::IN_REGISTERS {
+            let mut logits = [f32::NEG_INFINITY; TILE];
+            let count = tile.rows().len();
+            let dim = tile.dim();
+            let row = |j: usize| -> &[f32] {
+                let j = j.min(count.saturating_sub(1));
+                tile.as_slice().get(j * dim..(j + 1) * dim).unwrap_or(&[])
+            };
+            for (group, values) in logits.chunks_exact_mut(4).enumerate() {
+                let first = group * 4;
+                if first >= count {
+                    break;
+                }
+                let rows = [row(first), row(first + 1), row(first + 2), row(first + 3)];
+                let distances = lanes::squared_distances_four_rows::<V>(
+                    self.query,
+                    rows,
+                    self.alpha_t,
+                    TILE * dim,
+                );
+                for (value, distance) in values.iter_mut().zip(distances).take(count - first) {
+                    *value = distance * c;
+                }
+            }
+            logits
+        } else if self.wide {
             let mut logits = [f32::NEG_INFINITY; TILE];
             for (value, row) in logits.iter_mut().zip(tile.rows()) {
                 *value = lanes::squared_distance_scaled(self.query, row, self.alpha_t) * c;
@@ -204,13 +237,28 @@ pub fn posterior_mean(
     query: &[f32],
     out: &mut [f32],
 ) -> Result<(), Error> {
+    posterior_mean_in_lanes::<[f32; lanes::LANES]>(data, alpha_t, sigma_squared, query, out)
+}
+
+/// [`posterior_mean`] with the wide kernels written in the lane vector `V` when it is made of
+/// registers (distances to four rows at a time, tile sums four chunks at a time); the same
+/// bits for every `V`.
+#[inline(always)]
+pub fn posterior_mean_in_lanes<V: LaneVector>(
+    data: &Dataset<'_>,
+    alpha_t: f32,
+    sigma_squared: f32,
+    query: &[f32],
+    out: &mut [f32],
+) -> Result<(), Error> {
     check_coefficients(alpha_t, sigma_squared)?;
     check_query(data, query, out.len())?;
-    softmax_mean(
-        data,
-        out,
-        EmpiricalLogits::new(query, alpha_t, sigma_squared),
-    )?;
+    let logits = EmpiricalLogits::<V>::new(query, alpha_t, sigma_squared);
+    if V::IN_REGISTERS {
+        softmax_mean::<_, InVectors<V>>(data, out, logits)?;
+    } else {
+        softmax_mean::<_, Unrolled>(data, out, logits)?;
+    }
     check_output(out, "posterior mean")
 }
 
@@ -304,8 +352,10 @@ impl<'a> EmpiricalScore<'a> {
     pub fn log_density(&self, t: f32, x: &[f32]) -> Result<f32, Error> {
         let (alpha_t, sigma_squared) = self.process.coefficients(t)?;
         check_query(&self.data, x, x.len())?;
-        let log_sum =
-            softmax_log_sum_exp(&self.data, EmpiricalLogits::new(x, alpha_t, sigma_squared))?;
+        let log_sum = softmax_log_sum_exp(
+            &self.data,
+            EmpiricalLogits::<[f32; lanes::LANES]>::new(x, alpha_t, sigma_squared),
+        )?;
         let dim = self.data.dim() as f32;
         let value = log_sum
             - math::ln(self.data.len() as f32)

@@ -70,6 +70,12 @@ impl<'a> Tile<'a> {
         Tile { rows, dim, columns }
     }
 
+    /// The dimension d of every row.
+    #[inline(always)]
+    pub(crate) fn dim(&self) -> usize {
+        self.dim
+    }
+
     /// The rows in index order.
     #[inline(always)]
     pub(crate) fn rows(&self) -> core::slice::ChunksExact<'a, f32> {
@@ -419,7 +425,11 @@ impl<V: LaneVector> TileSums for InVectors<V> {
         scales: &[f32; Q],
         out: &mut [f32],
     ) {
-        block_sums::<V, Q, R>(rows, dim, weights, scales, out);
+        if let (1, Some(single_weights), Some(&scale)) = (Q, weights.first(), scales.first()) {
+            single_sums::<V, R>(rows, dim, single_weights, scale, out);
+        } else {
+            block_sums::<V, Q, R>(rows, dim, weights, scales, out);
+        }
     }
 }
 
@@ -581,6 +591,70 @@ fn block_sums<V: LaneVector, const Q: usize, const R: usize>(
     }
 }
 
+/// Chunks of 16 coordinates summed side by side by [`single_sums`]: four independent chains.
+const SINGLE_CHUNKS: usize = 4;
+
+/// [`block_sums`] for one query: its one chain per chunk would wait on the latency of each
+/// addition, so [`SINGLE_CHUNKS`] chunks go side by side (each row's four chunks loaded and
+/// added in row order), then one chunk at a time, then the last d mod 16 coordinates one by
+/// one; the same operations in the same order per coordinate as [`tile_sums`], so its bits.
+#[inline(always)]
+fn single_sums<V: LaneVector, const R: usize>(
+    rows: &[&[f32]; R],
+    dim: usize,
+    weights: &[f32; R],
+    scale: f32,
+    out: &mut [f32],
+) {
+    let row_chunks: [&[[f32; lanes::LANES]]; R] = rows.map(|row| row.as_chunks().0);
+    let weight_lanes = weights.map(V::splat);
+    let scale_lanes = V::splat(scale);
+    let (out_chunks, _) = out.as_chunks_mut::<{ lanes::LANES }>();
+    let full = (dim / lanes::LANES).min(out_chunks.len());
+    let grouped = full / SINGLE_CHUNKS * SINGLE_CHUNKS;
+    let mut start = 0;
+    while start < grouped {
+        let mut sums = [V::splat(0.0); SINGLE_CHUNKS];
+        for (row, &weight) in row_chunks.iter().zip(&weight_lanes) {
+            let Some(group) = row
+                .get(start..start + SINGLE_CHUNKS)
+                .and_then(|group| <&[[f32; lanes::LANES]; SINGLE_CHUNKS]>::try_from(group).ok())
+            else {
+                continue;
+            };
+            for (sum, chunk) in sums.iter_mut().zip(group) {
+                *sum = sum.add(weight.mul(V::load(chunk)));
+            }
+        }
+        if let Some(running) = out_chunks.get_mut(start..start + SINGLE_CHUNKS) {
+            for (running, sum) in running.iter_mut().zip(sums) {
+                V::load(running).mul(scale_lanes).add(sum).store(running);
+            }
+        }
+        start += SINGLE_CHUNKS;
+    }
+    for c in grouped..full {
+        let mut sum = V::splat(0.0);
+        for (row, &weight) in row_chunks.iter().zip(&weight_lanes) {
+            if let Some(chunk) = row.get(c) {
+                sum = sum.add(weight.mul(V::load(chunk)));
+            }
+        }
+        if let Some(running) = out_chunks.get_mut(c) {
+            V::load(running).mul(scale_lanes).add(sum).store(running);
+        }
+    }
+    for k in full * lanes::LANES..dim {
+        let mut sum = 0.0f32;
+        for (row, &weight) in rows.iter().zip(weights) {
+            sum += weight * row.get(k).copied().unwrap_or(0.0);
+        }
+        if let Some(running) = out.get_mut(k) {
+            *running = *running * scale + sum;
+        }
+    }
+}
+
 /// running_k ← running_k·scale + Σ_j w_j x_j,offset+k for the W coordinates of `running`, the
 /// sum over the R rows in order, starting from +0.
 #[inline(always)]
@@ -646,6 +720,26 @@ mod tests {
             );
             for (a, b) in unrolled.iter().zip(&blocked) {
                 assert_eq!(a.to_bits(), b.to_bits(), "d {dim}");
+            }
+            let mut one_unrolled = start;
+            let mut one_single = start;
+            let one = [weights[1]];
+            tile_sums(
+                &rows,
+                dim,
+                &one,
+                &scales[1..2].try_into().unwrap(),
+                &mut one_unrolled[..dim],
+            );
+            single_sums::<[f32; lanes::LANES], 4>(
+                &rows,
+                dim,
+                &weights[1],
+                scales[1],
+                &mut one_single[..dim],
+            );
+            for (a, b) in one_unrolled.iter().zip(&one_single) {
+                assert_eq!(a.to_bits(), b.to_bits(), "single, d {dim}");
             }
         }
     }

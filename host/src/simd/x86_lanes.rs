@@ -9,7 +9,7 @@
 use core::arch::x86_64::{
     __m256, __m512, _mm256_add_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps,
     _mm256_storeu_ps, _mm256_sub_ps, _mm512_add_ps, _mm512_loadu_ps, _mm512_mul_ps, _mm512_set1_ps,
-    _mm512_storeu_ps, _mm512_sub_ps,
+    _mm512_storeu_ps, _mm512_sub_ps, _mm_prefetch, _MM_HINT_T0,
 };
 use smoothscore_core::lane_vector::LaneVector;
 use smoothscore_core::lanes::LANES;
@@ -59,6 +59,11 @@ impl LaneVector for Avx512Lanes {
     #[inline(always)]
     fn store(self, out: &mut [f32; LANES]) {
         unsafe { _mm512_storeu_ps(out.as_mut_ptr(), self.0) };
+    }
+
+    #[inline(always)]
+    fn prefetch(address: *const f32) {
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(address.cast()) };
     }
 }
 
