@@ -127,7 +127,7 @@ pub fn cpu_peak() -> (f64, String) {
     (
         peak,
         format!(
-            "{model}: {ghz:.2} GHz ({clock_source}) × {lanes} f32 lanes ({unit}) × 2 pipes × {fma} flops/instruction ({}) = {peak:.1} GFLOP/s; without FMA (the core never fuses): {:.1}",
+            "{model}: {ghz:.2} GHz ({clock_source}) × {lanes} f32 lanes ({unit}) × 2 pipes × {fma} flops/instruction ({}) = {peak:.1} GFLOP/s. The core never fuses: its separate multiplies and additions reach this only where additions have pipes of their own (AMD Zen: 2 FMA/multiply + 2 add pipes); where they share the FMA pipes the ceiling is {:.1}",
             if fma > 1.0 { "FMA" } else { "no FMA" },
             peak / fma
         ),
