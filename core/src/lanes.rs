@@ -33,6 +33,17 @@ pub fn reduce(lanes: &[f32; LANES]) -> f32 {
     reduce_eight(&halves)
 }
 
+/// [`reduce`] of each of Q lane arrays. A loop rather than `array::map`, whose closure LLVM
+/// kept out of line (and so out of a host's `#[target_feature]` copy of the kernels).
+#[inline(always)]
+pub fn reduce_each<const Q: usize>(lanes: &[[f32; LANES]; Q]) -> [f32; Q] {
+    let mut sums = [0.0f32; Q];
+    for (sum, lanes) in sums.iter_mut().zip(lanes) {
+        *sum = reduce(lanes);
+    }
+    sums
+}
+
 /// ‖x − α·y‖² = Σ_k (x_k − α y_k)², with coordinate k accumulated into lane k mod 16.
 ///
 /// `x` and `y` must have the same length (the shorter length is used otherwise).
@@ -116,7 +127,7 @@ pub fn squared_distances_scaled<const Q: usize>(
             }
         }
     }
-    acc.map(|lanes| reduce(&lanes))
+    reduce_each(&acc)
 }
 
 /// Q queries of dimension d packed by [`pack_queries`]: chunk c of query q at `chunks[c·Q + q]`.
@@ -177,7 +188,10 @@ pub fn squared_distances_packed<V: LaneVector, const Q: usize>(
             *acc_q = acc_q.add(diff.mul(diff));
         }
     }
-    let mut lanes = acc.map(V::to_array);
+    let mut lanes = [[0.0f32; LANES]; Q];
+    for (out, vector) in lanes.iter_mut().zip(acc) {
+        *out = vector.to_array();
+    }
     if let Some(xcs) = query_chunks.next() {
         for (acc_q, xc) in lanes.iter_mut().zip(xcs) {
             for ((acc_lane, &xk), &yk) in acc_q.iter_mut().zip(xc).zip(y_tail) {
@@ -186,7 +200,7 @@ pub fn squared_distances_packed<V: LaneVector, const Q: usize>(
             }
         }
     }
-    lanes.map(|lanes| reduce(&lanes))
+    reduce_each(&lanes)
 }
 
 /// ‖x − α·y_r‖² for one query x against four rows y_r: four independent accumulators (where
@@ -221,7 +235,10 @@ pub fn squared_distances_four_rows<V: LaneVector>(
             *acc_r = acc_r.add(diff.mul(diff));
         }
     }
-    let mut lanes = acc.map(V::to_array);
+    let mut lanes = [[0.0f32; LANES]; 4];
+    for (out, vector) in lanes.iter_mut().zip(acc) {
+        *out = vector.to_array();
+    }
     let offset = x_chunks.len() * LANES;
     for (acc_r, row) in lanes.iter_mut().zip(rows) {
         let tail = row.get(offset..).unwrap_or(&[]);
@@ -230,7 +247,7 @@ pub fn squared_distances_four_rows<V: LaneVector>(
             *acc_lane += diff * diff;
         }
     }
-    lanes.map(|lanes| reduce(&lanes))
+    reduce_each(&lanes)
 }
 
 /// Scalar twin of [`squared_distance_scaled`]: one coordinate at a time, the same lane

@@ -552,10 +552,13 @@ fn block_sums<V: LaneVector, const Q: usize, const R: usize>(
     scales: &[f32; Q],
     out: &mut [f32],
 ) {
-    let row_chunks: [&[[f32; lanes::LANES]]; R] = rows.map(|row| row.as_chunks().0);
+    let row_chunks = chunks_of(rows);
     let mut sums_out = out.chunks_exact_mut(dim.max(1));
     let mut outs: [&mut [f32]; Q] = core::array::from_fn(|_| sums_out.next().unwrap_or_default());
-    let scale_lanes = scales.map(V::splat);
+    let mut scale_lanes = [V::splat(1.0); Q];
+    for (lanes, &scale) in scale_lanes.iter_mut().zip(scales) {
+        *lanes = V::splat(scale);
+    }
     let full = dim / lanes::LANES;
     for c in 0..full {
         let mut sums = [V::splat(0.0); Q];
@@ -591,6 +594,17 @@ fn block_sums<V: LaneVector, const Q: usize, const R: usize>(
     }
 }
 
+/// The whole 16-coordinate chunks of each row (a loop: `array::map`'s closure can stay out of
+/// line, outside a host's `#[target_feature]` copy of the kernels).
+#[inline(always)]
+fn chunks_of<'a, const R: usize>(rows: &[&'a [f32]; R]) -> [&'a [[f32; lanes::LANES]]; R] {
+    let mut chunks: [&[[f32; lanes::LANES]]; R] = [&[]; R];
+    for (chunk, row) in chunks.iter_mut().zip(rows) {
+        *chunk = row.as_chunks().0;
+    }
+    chunks
+}
+
 /// Chunks of 16 coordinates summed side by side by [`single_sums`]: four independent chains.
 const SINGLE_CHUNKS: usize = 4;
 
@@ -606,8 +620,11 @@ fn single_sums<V: LaneVector, const R: usize>(
     scale: f32,
     out: &mut [f32],
 ) {
-    let row_chunks: [&[[f32; lanes::LANES]]; R] = rows.map(|row| row.as_chunks().0);
-    let weight_lanes = weights.map(V::splat);
+    let row_chunks = chunks_of(rows);
+    let mut weight_lanes = [V::splat(0.0); R];
+    for (lanes, &weight) in weight_lanes.iter_mut().zip(weights) {
+        *lanes = V::splat(weight);
+    }
     let scale_lanes = V::splat(scale);
     let (out_chunks, _) = out.as_chunks_mut::<{ lanes::LANES }>();
     let full = (dim / lanes::LANES).min(out_chunks.len());

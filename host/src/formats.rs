@@ -210,13 +210,17 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Matrix> {
     }
     let values: Vec<f32> = if width == 4 {
         payload[..needed]
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .as_chunks::<4>()
+            .0
+            .iter()
+            .map(|&c| f32::from_le_bytes(c))
             .collect()
     } else {
         payload[..needed]
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32)
+            .as_chunks::<8>()
+            .0
+            .iter()
+            .map(|&c| f64::from_le_bytes(c) as f32)
             .collect()
     };
     if count == 0 {
