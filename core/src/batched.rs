@@ -24,7 +24,7 @@ use crate::error::{check_finite, Error, Input};
 use crate::lane_vector::LaneVector;
 use crate::lanes;
 use crate::schedule::Process;
-use crate::score::{check_coefficients, check_output, posterior_mean_in_lanes};
+use crate::score::{check_coefficients, check_output, posterior_mean_in_lanes, EmpiricalScore};
 use crate::softmax::{self, Tile, TiledMean, TiledSoftmax, TILE};
 use core::marker::PhantomData;
 
@@ -141,6 +141,28 @@ pub fn score_batch_with<V: LaneVector>(
         *o = (alpha_t * *o - xk) / sigma_squared;
     }
     check_output(out, "score")
+}
+
+/// A score field evaluated at B points at once: what [`crate::ReverseSampler::sample_batch`]
+/// follows. Implementations never allocate and report bad input as [`Error`].
+pub trait BatchScoreField {
+    /// The dimension d of a point.
+    fn dim(&self) -> usize;
+
+    /// Writes s_t(x_b) for the B points of `points` (row-major B×d) into `out` (B×d).
+    fn score_batch(&self, t: f32, points: &[f32], out: &mut [f32]) -> Result<(), Error>;
+}
+
+/// The exact empirical score through [`score_batch`] (portable lanes), bit-identical to its
+/// single-query [`crate::ScoreField`] score point by point.
+impl BatchScoreField for EmpiricalScore<'_> {
+    fn dim(&self) -> usize {
+        self.data().dim()
+    }
+
+    fn score_batch(&self, t: f32, points: &[f32], out: &mut [f32]) -> Result<(), Error> {
+        score_batch(self.data(), self.process(), t, points, out)
+    }
 }
 
 /// Up to [`PANEL_BLOCKS`] full query blocks of wide data, panel by panel; the queries left

@@ -11,13 +11,15 @@
 //! - [`score_kind`]: one enum over every score, for run-time choice without allocation.
 //! - [`pinned`], [`pinned_smoothed`]: the Föllmer drift of the pinned Brownian motion, exact and
 //!   kernel-smoothed.
-//! - [`sampler`]: reverse SDE (Euler–Maruyama), probability-flow ODE (Euler, Heun), pinned EM.
+//! - [`sampler`]: reverse SDE (Euler–Maruyama), probability-flow ODE (Euler, Heun), pinned EM;
+//!   one sample at a time, or B in lockstep with a batched score.
 //! - [`rng`]: the deterministic f32 normal sampler and the per-sample stream rule.
 //! - [`lane_vector`]: 16 f32 lanes as one value (portable here; hosts plug in SIMD registers).
 //! - [`lanes`]: the fixed-order 16-lane reductions that make the bits target-independent.
 //! - [`softmax`]: the online softmax (row by row for wide data, 16-row tiles for narrow data).
 //! - [`vector_exp`]: the branch-free, table-free f32 e^x the softmax runs across its lanes.
-//! - [`batched`]: the score of B queries at once, each training row read once per query block.
+//! - [`batched`]: the score of B queries at once, each training row read once per query block
+//!   ([`BatchScoreField`]).
 //!
 //! Bit reproducibility: every reduction has a fixed order, nothing is contracted to FMA, the
 //! softmax exponential is our own straight-line f32 code, and the other elementary functions
@@ -64,6 +66,7 @@ pub mod softmax;
 mod test_support;
 pub mod vector_exp;
 
+pub use batched::BatchScoreField;
 pub use dataset::Dataset;
 pub use error::{Error, Input};
 pub use kernel_points::KernelRule;
@@ -72,7 +75,8 @@ pub use line_score::{LineData, LineScore, LineScoreKind};
 pub use pinned::{DriftField, PinnedBrownianMotion};
 pub use pinned_smoothed::KernelSmoothedPinned;
 pub use sampler::{
-    FinalStep, Integrator, PinnedSampler, ReverseSampler, Spacing, TimeGrid, Workspace,
+    FinalStep, Integrator, PinnedSampler, ReverseSampler, Spacing, TimeGrid, TrialScoreNeeded,
+    Workspace,
 };
 pub use schedule::Process;
 pub use score::{EmpiricalScore, ScoreField};

@@ -1,19 +1,33 @@
 //! Drawing samples with the core's samplers, in parallel over samples, bit-identical for any
 //! number of threads (sample j always uses random stream j, see `smoothscore_core::rng`).
+//!
+//! With the exact empirical score, the reverse samplers run the samples in lockstep: contiguous
+//! chunks of samples go through the grid together, each score evaluation one batched call on
+//! the chunk ([`ReverseSampler::sample_batch`] with [`SimdScore`]), which reads the training set
+//! once per block of samples instead of once per sample. The batched score has the single-query
+//! bits and every sample draws from its own stream, so each sample's bits are those of the
+//! sample-by-sample path, whatever the chunk size or thread count. Every other score, the
+//! pinned process and trajectories go sample by sample.
 
 use crate::matrix::Matrix;
 use crate::process_spec::ProcessSpec;
 use crate::score_spec::{self, ScoreSpec};
+use crate::simd::{Simd, SimdScore};
 use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
 use smoothscore_core::rng::SampleStreams;
 use smoothscore_core::{
-    Dataset, FinalStep, Integrator, KernelSmoothedPinned, PinnedBrownianMotion, PinnedSampler,
-    ReverseSampler, Spacing, Workspace,
+    AnyScore, Dataset, FinalStep, Integrator, KernelSmoothedPinned, PinnedBrownianMotion,
+    PinnedSampler, ReverseSampler, Spacing, Workspace,
 };
 
 /// The largest dimension the host's fixed sampler buffers hold.
 pub const MAX_DIM: usize = 4096;
+
+/// The most samples in one lockstep chunk: the chunk's states, scores and step points (and
+/// Heun's trial scores) stay below 12 MiB at d = [`MAX_DIM`], and 256 samples are 32 query
+/// blocks, enough for the batched score to reuse each panel of data many times.
+pub const MAX_CHUNK: usize = 256;
 
 /// Everything a sampling run needs besides the data.
 #[derive(Clone, Debug, PartialEq)]
@@ -69,13 +83,18 @@ pub fn draw_samples(data: &Matrix, config: &SampleConfig) -> Result<Matrix> {
             let line = score_spec::line_for(&config.score, data)?;
             let field = score_spec::build(&config.score, dataset, process, line.as_ref())?;
             let sampler = reverse_sampler(process, config)?;
-            run_parallel(
-                &mut out,
-                streams,
-                config.threads,
-                dim,
-                |rng, state, workspace| sampler.sample(&field, rng, state, workspace),
-            )?;
+            let one_by_one =
+                |rng: &mut Stream, state: &mut [f32], workspace: &mut Workspace<MAX_DIM>| {
+                    sampler.sample(&field, rng, state, workspace)
+                };
+            match field {
+                AnyScore::Exact(exact) => {
+                    let batched = SimdScore::new(exact, Simd::detect());
+                    let threads = config.threads;
+                    run_lockstep(&mut out, &streams, threads, &sampler, &batched, one_by_one)?
+                }
+                _ => run_parallel(&mut out, streams, config.threads, dim, one_by_one)?,
+            }
         }
         ProcessSpec::Pinned { sigma } => {
             if config.integrator != Integrator::EulerMaruyama {
@@ -198,4 +217,233 @@ where
         result.map_err(|(index, e)| anyhow!("sample {index}: {e}"))?;
     }
     Ok(())
+}
+
+/// Samples per lockstep chunk for `samples` samples on `threads` threads: the samples shared
+/// evenly over a multiple of the thread count of chunks of at most [`MAX_CHUNK`], rounded up to
+/// whole query blocks of the batched score (a partial block goes query by query). Only the
+/// speed depends on it.
+pub fn chunk_len(samples: usize, threads: usize) -> usize {
+    let block = smoothscore_core::batched::QUERY_BLOCK;
+    let chunks = samples
+        .div_ceil(MAX_CHUNK)
+        .max(1)
+        .next_multiple_of(threads.max(1));
+    samples.div_ceil(chunks).next_multiple_of(block).max(block)
+}
+
+/// Runs the samples of `streams` into the rows of `out` chunk by chunk in lockstep
+/// ([`ReverseSampler::sample_batch`] of `sampler` following `field`), the chunks in parallel on `threads` threads. A chunk
+/// that fails is run again sample by sample with `one_by_one` (the same bits), so a run fails
+/// exactly when the sample-by-sample path does, naming the same sample with the same error.
+fn run_lockstep<F>(
+    out: &mut Matrix,
+    streams: &[Stream],
+    threads: usize,
+    sampler: &ReverseSampler,
+    field: &SimdScore<'_>,
+    one_by_one: F,
+) -> Result<()>
+where
+    F: Fn(&mut Stream, &mut [f32], &mut Workspace<MAX_DIM>) -> Result<(), smoothscore_core::Error>
+        + Sync,
+{
+    let dim = out.cols();
+    let progress = crate::progress::bar(streams.len() as u64, "samples");
+    let failures: Vec<(usize, smoothscore_core::Error)> = with_threads(threads, || {
+        let chunk = chunk_len(streams.len(), rayon::current_num_threads());
+        out.values_mut()
+            .par_chunks_mut(chunk * dim)
+            .zip(streams.par_chunks(chunk))
+            .enumerate()
+            .filter_map(|(index, (states, streams))| {
+                let mut rngs = streams.to_vec();
+                let mut scratch = vec![0.0f32; sampler.batch_scratch_len(rngs.len(), dim)];
+                let result = sampler.sample_batch(field, &mut rngs, states, &mut scratch);
+                progress.inc(rngs.len() as u64);
+                match result {
+                    Ok(()) => None,
+                    Err(_) => rerun_one_by_one(streams, states, dim, index * chunk, &one_by_one),
+                }
+            })
+            .collect()
+    })?;
+    progress.finish_and_clear();
+    match failures.into_iter().min_by_key(|&(sample, _)| sample) {
+        Some((sample, e)) => bail!("sample {sample}: {e}"),
+        None => Ok(()),
+    }
+}
+
+/// Runs the samples of a failed lockstep chunk (`streams` from their start, states of
+/// dimension `dim`, numbered from `first`) one by one, and returns the index and error of the first that fails (`None` when
+/// none does: the rows then hold the sample-by-sample results).
+fn rerun_one_by_one<F>(
+    streams: &[Stream],
+    states: &mut [f32],
+    dim: usize,
+    first: usize,
+    one_by_one: &F,
+) -> Option<(usize, smoothscore_core::Error)>
+where
+    F: Fn(&mut Stream, &mut [f32], &mut Workspace<MAX_DIM>) -> Result<(), smoothscore_core::Error>,
+{
+    let mut workspace = match Workspace::<MAX_DIM>::new(dim) {
+        Ok(workspace) => Box::new(workspace),
+        Err(e) => return Some((first, e)),
+    };
+    for (offset, (rng, state)) in streams.iter().zip(states.chunks_exact_mut(dim)).enumerate() {
+        if let Err(e) = one_by_one(&mut rng.clone(), state, &mut workspace) {
+            return Some((first + offset, e));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smoothscore_core::{EmpiricalScore, Process};
+
+    /// Deterministic data in [−2, 2] (xorshift32).
+    fn points(rows: usize, dim: usize, mut state: u32) -> Matrix {
+        let values = (0..rows * dim)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state as f32 / u32::MAX as f32) * 4.0 - 2.0
+            })
+            .collect();
+        Matrix::new(rows, dim, values).unwrap()
+    }
+
+    fn config(integrator: Integrator, final_step: FinalStep, n_samples: usize) -> SampleConfig {
+        SampleConfig {
+            process: ProcessSpec::Reverse(Process::VP_LINEAR),
+            integrator,
+            steps: 12,
+            t_min: 1e-3,
+            spacing: Spacing::Geometric,
+            final_step,
+            n_samples,
+            seed: 7,
+            threads: 1,
+            score: ScoreSpec::Exact,
+        }
+    }
+
+    /// The sample-by-sample path: `ReverseSampler::sample` on stream j for sample j.
+    fn one_by_one(data: &Matrix, config: &SampleConfig) -> Vec<u32> {
+        let dim = data.cols();
+        let ProcessSpec::Reverse(process) = config.process else {
+            unreachable!()
+        };
+        let dataset = Dataset::new(data.values(), dim).unwrap();
+        let field = EmpiricalScore::new(dataset, process).unwrap();
+        let sampler = reverse_sampler(process, config).unwrap();
+        let mut workspace = Box::new(Workspace::<MAX_DIM>::new(dim).unwrap());
+        let mut bits = Vec::new();
+        for mut rng in SampleStreams::new(config.seed).take(config.n_samples) {
+            let mut state = vec![0.0f32; dim];
+            sampler
+                .sample(&field, &mut rng, &mut state, &mut workspace)
+                .unwrap();
+            bits.extend(state.iter().map(|v| v.to_bits()));
+        }
+        bits
+    }
+
+    /// The bits of `draw_samples` (lockstep for the exact score) on `threads` threads.
+    fn drawn_bits(data: &Matrix, config: &SampleConfig, threads: usize) -> Vec<u32> {
+        let config = SampleConfig {
+            threads,
+            ..config.clone()
+        };
+        let samples = draw_samples(data, &config).unwrap();
+        samples.values().iter().map(|v| v.to_bits()).collect()
+    }
+
+    #[test]
+    fn lockstep_has_the_bits_of_the_sample_by_sample_path() {
+        let integrators = [
+            Integrator::EulerMaruyama,
+            Integrator::Euler,
+            Integrator::Heun,
+        ];
+        for (rows, dim, n_samples) in [(60, 2, 21), (40, 50, 13), (12, 784, 9)] {
+            let data = points(rows, dim, 0x2545_f491 ^ dim as u32);
+            for integrator in integrators {
+                for final_step in [FinalStep::State, FinalStep::Denoise] {
+                    let config = config(integrator, final_step, n_samples);
+                    let want = one_by_one(&data, &config);
+                    for threads in [1, 2, 3] {
+                        assert!(
+                            drawn_bits(&data, &config, threads) == want,
+                            "d {dim} {integrator:?} {final_step:?} {threads} threads"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lockstep_over_many_chunks_has_the_sample_by_sample_bits() {
+        let data = points(30, 2, 99);
+        let config = SampleConfig {
+            steps: 4,
+            ..config(
+                Integrator::EulerMaruyama,
+                FinalStep::Denoise,
+                2 * MAX_CHUNK + 3,
+            )
+        };
+        let want = one_by_one(&data, &config);
+        for threads in [1, 2] {
+            assert!(
+                drawn_bits(&data, &config, threads) == want,
+                "{threads} threads"
+            );
+        }
+    }
+
+    #[test]
+    fn lockstep_fails_like_the_sample_by_sample_path() {
+        // Training values near f32::MAX: every distance overflows, so every posterior fails.
+        let data = Matrix::new(2, 2, vec![3e38, -3e38, 3e38, 3e38]).unwrap();
+        let config = config(Integrator::Heun, FinalStep::State, 10);
+        let lockstep = draw_samples(&data, &config).unwrap_err().to_string();
+        let dataset = Dataset::new(data.values(), 2).unwrap();
+        let field = EmpiricalScore::new(dataset, Process::VP_LINEAR).unwrap();
+        let sampler = reverse_sampler(Process::VP_LINEAR, &config).unwrap();
+        let streams = SampleStreams::new(config.seed).take(10).collect();
+        let mut out = Matrix::zeros(10, 2);
+        let one_by_one = run_parallel(&mut out, streams, 2, 2, |rng, state, workspace| {
+            sampler.sample(&field, rng, state, workspace)
+        })
+        .unwrap_err()
+        .to_string();
+        assert_eq!(lockstep, one_by_one);
+        assert!(lockstep.starts_with("sample 0: "), "{lockstep}");
+    }
+
+    #[test]
+    fn chunks_share_the_samples_over_the_threads_in_whole_blocks() {
+        assert_eq!(chunk_len(64, 1), 64);
+        assert_eq!(chunk_len(64, 2), 32);
+        assert_eq!(chunk_len(12, 2), 8);
+        assert_eq!(chunk_len(1, 4), 8);
+        assert_eq!(chunk_len(1000, 2), 256);
+        assert_eq!(chunk_len(600, 2), 152);
+        for samples in 1..700 {
+            for threads in 1..5 {
+                let chunk = chunk_len(samples, threads);
+                assert!(
+                    chunk <= MAX_CHUNK && chunk.is_multiple_of(8),
+                    "{samples} {threads}"
+                );
+            }
+        }
+    }
 }

@@ -10,7 +10,7 @@ mod x86_lanes;
 use smoothscore_core::batched::score_batch;
 #[cfg(target_arch = "x86_64")]
 use smoothscore_core::batched::score_batch_with;
-use smoothscore_core::{Dataset, Error, Process};
+use smoothscore_core::{BatchScoreField, Dataset, EmpiricalScore, Error, Process};
 
 /// An instruction set the batched score can be compiled for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -83,6 +83,32 @@ impl Simd {
             }
         }
         score_batch(data, process, t, queries, out)
+    }
+}
+
+/// The exact empirical score as a [`BatchScoreField`] through [`Simd::score_batch`]: the bits of
+/// the single-query score, point by point, on every instruction set.
+#[derive(Clone, Copy, Debug)]
+pub struct SimdScore<'a> {
+    score: EmpiricalScore<'a>,
+    simd: Simd,
+}
+
+impl<'a> SimdScore<'a> {
+    /// `score` evaluated with the batched kernel compiled for `simd`.
+    pub fn new(score: EmpiricalScore<'a>, simd: Simd) -> Self {
+        SimdScore { score, simd }
+    }
+}
+
+impl BatchScoreField for SimdScore<'_> {
+    fn dim(&self) -> usize {
+        self.score.data().dim()
+    }
+
+    fn score_batch(&self, t: f32, points: &[f32], out: &mut [f32]) -> Result<(), Error> {
+        self.simd
+            .score_batch(self.score.data(), self.score.process(), t, points, out)
     }
 }
 
