@@ -87,7 +87,7 @@ pub fn posterior_mean_batch_with<V: LaneVector>(
     let block = QUERY_BLOCK * dim;
     for (query_block, out_block) in queries.chunks(block).zip(out.chunks_mut(block)) {
         if query_block.len() == block {
-            mean_block::<QUERY_BLOCK>(data, alpha_t, sigma_squared, query_block, out_block)?;
+            mean_block::<V, QUERY_BLOCK>(data, alpha_t, sigma_squared, query_block, out_block)?;
         } else {
             one_by_one::<V>(data, alpha_t, sigma_squared, query_block, out_block)?;
         }
@@ -298,9 +298,10 @@ fn wide_tile<V: LaneVector, const Q: usize>(
 }
 
 /// One block of Q queries of narrow data: one pass over the tiles, Q tiled softmaxes sharing
-/// each transposed tile; each query gets the single-query path's bits.
+/// each transposed tile (in lane vectors `V` when they are registers); each query gets the
+/// single-query path's bits.
 #[inline(always)]
-fn mean_block<const Q: usize>(
+fn mean_block<V: LaneVector, const Q: usize>(
     data: &Dataset<'_>,
     alpha_t: f32,
     sigma_squared: f32,
@@ -314,8 +315,12 @@ fn mean_block<const Q: usize>(
     let c = -0.5 / sigma_squared;
     let mut means = [TiledMean::new(); Q];
     for tile in softmax::tiles(data.as_slice(), dim) {
-        for (query, mean) in narrow_queries.iter().zip(means.iter_mut()) {
-            mean.push(&tile, softmax::narrow_logits(&tile, query, alpha_t, c))?;
+        if V::IN_REGISTERS {
+            softmax::narrow_push_block::<V, Q>(&mut means, &tile, &narrow_queries, alpha_t, c)?;
+        } else {
+            for (query, mean) in narrow_queries.iter().zip(means.iter_mut()) {
+                mean.push(&tile, softmax::narrow_logits(&tile, query, alpha_t, c))?;
+            }
         }
     }
     for (out_mean, mean) in out.chunks_exact_mut(dim).zip(means) {

@@ -32,6 +32,36 @@ pub trait LaneVector: Copy {
     fn to_array(self) -> [f32; LANES];
     /// out_k = lane k.
     fn store(self, out: &mut [f32; LANES]);
+    /// The largest lane, by halving: lane k ← lane k + w if that one is larger (`b > a`), for
+    /// w = 8, 4, 2, 1; lane 0 is the result (the order of the softmax's tile max, so the same
+    /// value for every input, ±0 and NaN included).
+    #[inline(always)]
+    fn max_lane(self) -> f32 {
+        let mut lanes = self.to_array();
+        let mut width = LANES;
+        while width > 1 {
+            width /= 2;
+            let (low, high) = lanes.split_at_mut(width);
+            for (a, &b) in low.iter_mut().zip(high.iter()) {
+                *a = if b > *a { b } else { *a };
+            }
+        }
+        lanes[0]
+    }
+    /// Whether every lane is `< bound` (false when a lane is NaN).
+    #[inline(always)]
+    fn all_below(self, bound: f32) -> bool {
+        self.to_array().iter().all(|&value| value < bound)
+    }
+    /// e^x lane by lane with the operations of [`crate::vector_exp::exp`] in its order, so the
+    /// bits of that function (implementations must keep them; the host's are tested against
+    /// it).
+    #[inline(always)]
+    fn exp(self) -> Self {
+        let mut lanes = self.to_array();
+        crate::vector_exp::exp_lanes(&mut lanes);
+        Self::load(&lanes)
+    }
     /// A hint to bring the cache line at `address` closer (it may point anywhere: a prefetch
     /// never faults). Nothing by default.
     #[inline(always)]

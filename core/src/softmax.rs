@@ -29,6 +29,9 @@ use crate::lanes;
 use crate::vector_exp::{self, EXP_LANES};
 use core::marker::PhantomData;
 
+mod narrow_block;
+pub(crate) use narrow_block::push_block as narrow_push_block;
+
 /// Rows per tile: one vector of [`vector_exp::exp_lanes`].
 pub const TILE: usize = EXP_LANES;
 
@@ -61,10 +64,23 @@ impl<'a> Tile<'a> {
     #[inline(always)]
     pub(crate) fn new(rows: &'a [f32], dim: usize) -> Self {
         let mut columns = [[0.0f32; TILE]; NARROW_DIM];
-        let narrow = if dim <= NARROW_DIM { dim } else { 0 };
-        for (k, column) in columns.iter_mut().enumerate().take(narrow) {
-            for (j, slot) in column.iter_mut().enumerate() {
-                *slot = rows.get(j * dim + k).copied().unwrap_or(0.0);
+        let full = rows.len() == TILE * dim;
+        if full && dim <= NARROW_DIM {
+            match dim {
+                1 => transpose::<1>(rows, &mut columns),
+                2 => transpose::<2>(rows, &mut columns),
+                3 => transpose::<3>(rows, &mut columns),
+                4 => transpose::<4>(rows, &mut columns),
+                5 => transpose::<5>(rows, &mut columns),
+                6 => transpose::<6>(rows, &mut columns),
+                7 => transpose::<7>(rows, &mut columns),
+                _ => transpose::<8>(rows, &mut columns),
+            }
+        } else if dim <= NARROW_DIM {
+            for (k, column) in columns.iter_mut().enumerate().take(dim) {
+                for (j, slot) in column.iter_mut().enumerate() {
+                    *slot = rows.get(j * dim + k).copied().unwrap_or(0.0);
+                }
             }
         }
         Tile { rows, dim, columns }
@@ -92,6 +108,22 @@ impl<'a> Tile<'a> {
     #[inline(always)]
     pub(crate) fn columns(&self) -> &[[f32; TILE]; NARROW_DIM] {
         &self.columns
+    }
+}
+
+/// `columns[k][j]` = coordinate k of row j for a full tile of [`TILE`] rows of D coordinates
+/// (D a constant, so the copy is straight-line code; anything else leaves `columns` alone).
+#[inline(always)]
+fn transpose<const D: usize>(rows: &[f32], columns: &mut [[f32; TILE]; NARROW_DIM]) {
+    let Ok(rows) = <&[[f32; D]; TILE]>::try_from(rows.as_chunks::<D>().0) else {
+        return;
+    };
+    for (j, row) in rows.iter().enumerate() {
+        for (column, &value) in columns.iter_mut().zip(row) {
+            if let Some(slot) = column.get_mut(j) {
+                *slot = value;
+            }
+        }
     }
 }
 
@@ -238,6 +270,20 @@ impl TiledSoftmax {
     /// A NaN or +∞ logit is an [`Error::Overflow`].
     #[inline(always)]
     pub(crate) fn push(&mut self, logits: &mut [f32; TILE]) -> Result<Option<f32>, Error> {
+        let scale = self.shift(logits)?;
+        if scale.is_some() {
+            vector_exp::exp_lanes(logits);
+            self.accumulate(logits);
+        }
+        Ok(scale)
+    }
+
+    /// The first half of [`push`](Self::push): checks the tile's logits, moves the running max
+    /// to the tile max M if M is larger (rescaling the normaliser by e^{m_old − M}) and
+    /// subtracts it, so `logits` holds ℓ_j − m. Returns `None`, leaving `logits` unchanged (all
+    /// −∞), when the tile adds nothing, else the rescaling factor.
+    #[inline(always)]
+    pub(crate) fn shift(&mut self, logits: &mut [f32; TILE]) -> Result<Option<f32>, Error> {
         let mut valid = [true; TILE];
         for (ok, &logit) in valid.iter_mut().zip(logits.iter()) {
             *ok = logit < f32::INFINITY;
@@ -262,11 +308,16 @@ impl TiledSoftmax {
         for logit in logits.iter_mut() {
             *logit -= self.running_max;
         }
-        vector_exp::exp_lanes(logits);
-        for (lane, &weight) in self.normaliser.iter_mut().zip(logits.iter()) {
+        Ok(Some(scale))
+    }
+
+    /// The second half of [`push`](Self::push), after e^{ℓ_j − m}: the normaliser lanes add
+    /// the tile's weights.
+    #[inline(always)]
+    fn accumulate(&mut self, weights: &[f32; TILE]) {
+        for (lane, &weight) in self.normaliser.iter_mut().zip(weights.iter()) {
             *lane += weight;
         }
-        Ok(Some(scale))
     }
 
     /// The normaliser Σ_i e^{ℓ_i − m} (lanes in the fixed tree); all logits −∞ (or none) is an
@@ -322,10 +373,15 @@ impl TiledMean {
     /// [`Error::Overflow`].
     #[inline(always)]
     pub(crate) fn push(&mut self, tile: &Tile<'_>, mut logits: [f32; TILE]) -> Result<(), Error> {
-        let Some(scale) = self.softmax.push(&mut logits)? else {
-            return Ok(());
-        };
-        let weights = &logits;
+        if let Some(scale) = self.softmax.push(&mut logits)? {
+            self.update(tile, scale, &logits);
+        }
+        Ok(())
+    }
+
+    /// sum ← sum·scale + Σ_j w_j x_j over the tile's rows, lane j of each column.
+    #[inline(always)]
+    fn update(&mut self, tile: &Tile<'_>, scale: f32, weights: &[f32; TILE]) {
         // Columns past d stay zero and are never read: only the first 2, 4 or 8 are updated.
         let [s0, s1, s2, s3, s4, s5, s6, s7] = &mut self.columns;
         let [c0, c1, c2, c3, c4, c5, c6, c7] = tile.columns();
@@ -341,7 +397,6 @@ impl TiledMean {
             lane_update(s6, c6, scale, weights);
             lane_update(s7, c7, scale, weights);
         }
-        Ok(())
     }
 
     /// Writes the mean Σ_i w_i x_i into `out` (length d ≤ [`NARROW_DIM`]; lanes summed in the

@@ -28,20 +28,30 @@ pub const MAX_ULP: f32 = 1.0;
 /// Lanes of [`exp_lanes`]: one AVX-512 register, two AVX, four SSE/NEON.
 pub const EXP_LANES: usize = 16;
 
-const LOG2_E: f32 = core::f32::consts::LOG2_E;
+/// log₂ e.
+pub const LOG2_E: f32 = core::f32::consts::LOG2_E;
 /// 1.5·2²³: adding it rounds a float of magnitude < 2²² to an integer, held in the low bits.
-const ROUNDING_MAGIC: f32 = 12_582_912.0;
-const LN2_HIGH: f32 = 0.693_359_4;
-const LN2_LOW: f32 = -2.121_944_4e-4;
-const P0: f32 = 1.987_569_1e-4;
-const P1: f32 = 1.398_199_9e-3;
-const P2: f32 = 8.333_452e-3;
-const P3: f32 = 4.166_579_6e-2;
-const P4: f32 = 1.666_666_5e-1;
-const P5: f32 = 0.5;
+pub const ROUNDING_MAGIC: f32 = 12_582_912.0;
+/// The high part C₁ of ln 2 (9 significant bits, so n·C₁ is exact).
+pub const LN2_HIGH: f32 = 0.693_359_4;
+/// The low part C₂ = ln 2 − C₁.
+pub const LN2_LOW: f32 = -2.121_944_4e-4;
+/// The coefficients of P(r) = ((((P0·r + P1)·r + P2)·r + P3)·r + P4)·r + P5 (cephes' `expf`).
+pub const P0: f32 = 1.987_569_1e-4;
+/// See [`P0`].
+pub const P1: f32 = 1.398_199_9e-3;
+/// See [`P0`].
+pub const P2: f32 = 8.333_452e-3;
+/// See [`P0`].
+pub const P3: f32 = 4.166_579_6e-2;
+/// See [`P0`].
+pub const P4: f32 = 1.666_666_5e-1;
+/// See [`P0`].
+pub const P5: f32 = 0.5;
 /// ln 2⁻¹²⁶ rounded up: below it e^x is subnormal, and [`exp`] returns 0.
-const FLUSH_BELOW: f32 = -87.336_54;
-const INPUT_HIGH: f32 = 89.0;
+pub const FLUSH_BELOW: f32 = -87.336_54;
+/// Inputs above it are clamped to it (e^89 is +∞ in f32).
+pub const INPUT_HIGH: f32 = 89.0;
 
 /// 2^k for k in [−126, 127], built in the exponent field.
 #[inline(always)]

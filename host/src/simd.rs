@@ -162,6 +162,10 @@ mod tests {
         for (n, dim, batch) in [
             (300usize, 2usize, 21usize),
             (77, 8, 16),
+            (50, 1, 24),
+            (64, 3, 8),
+            (33, 5, 17),
+            (160, 8, 40),
             (45, 9, 9),
             (40, 50, 11),
             (20, 784, 8),
@@ -188,5 +192,103 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Inputs for the lane operations: a strided sweep over every bit pattern, then the edges
+    /// of the exponential (flush threshold, overflow, zeros, infinities, NaN).
+    #[cfg(target_arch = "x86_64")]
+    fn lane_inputs() -> Vec<[f32; 16]> {
+        use smoothscore_core::vector_exp::{FLUSH_BELOW, INPUT_HIGH};
+        let mut values: Vec<f32> = (0..1u32 << 20)
+            .map(|i| f32::from_bits(i.wrapping_mul(2_654_435_761)))
+            .collect();
+        for edge in [
+            0.0f32,
+            -0.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            FLUSH_BELOW,
+            FLUSH_BELOW.next_down(),
+            FLUSH_BELOW.next_up(),
+            INPUT_HIGH,
+            88.72,
+            88.73,
+            -1e-30,
+            1e-30,
+            f32::MIN_POSITIVE,
+            -f32::MAX,
+            f32::MAX,
+        ] {
+            values.extend(std::iter::repeat_n(edge, 3));
+            values.push(-1.0);
+        }
+        values.resize(values.len().next_multiple_of(16), 0.5);
+        values
+            .chunks_exact(16)
+            .map(|chunk| chunk.try_into().unwrap())
+            .collect()
+    }
+
+    /// `exp`, `max_lane` and `all_below` of `V` on every input, as bits.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn lane_results<V: smoothscore_core::lane_vector::LaneVector>(
+        inputs: &[[f32; 16]],
+    ) -> Vec<(Vec<u32>, u32, bool)> {
+        let mut out = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            let lanes = V::load(input);
+            let exp = lanes.exp().to_array().iter().map(|v| v.to_bits()).collect();
+            out.push((
+                exp,
+                lanes.max_lane().to_bits(),
+                lanes.all_below(f32::INFINITY),
+            ));
+        }
+        out
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,avx")]
+    fn lane_results_avx512(inputs: &[[f32; 16]]) -> Vec<(Vec<u32>, u32, bool)> {
+        lane_results::<x86_lanes::Avx512Lanes>(inputs)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,avx")]
+    fn lane_results_avx2(inputs: &[[f32; 16]]) -> Vec<(Vec<u32>, u32, bool)> {
+        lane_results::<x86_lanes::Avx2Lanes>(inputs)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn register_lanes_have_the_bits_of_the_portable_ones() {
+        let inputs = lane_inputs();
+        let portable = lane_results::<[f32; 16]>(&inputs);
+        let scalar_exp_agrees = inputs.iter().zip(&portable).all(|(input, (exp, _, _))| {
+            input
+                .iter()
+                .zip(exp)
+                .all(|(&x, &bits)| smoothscore_core::vector_exp::exp(x).to_bits() == bits)
+        });
+        assert!(scalar_exp_agrees);
+        let mut checked = 0;
+        if avx512_detected() {
+            // SAFETY: AVX-512 F/VL/DQ/BW detected on the line above.
+            let wide = unsafe { lane_results_avx512(&inputs) };
+            assert!(
+                wide == portable,
+                "avx512 lanes differ from the portable ones"
+            );
+            checked += 1;
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 detected on the line above.
+            let wide = unsafe { lane_results_avx2(&inputs) };
+            assert!(wide == portable, "avx2 lanes differ from the portable ones");
+            checked += 1;
+        }
+        eprintln!("register lane implementations checked: {checked}");
     }
 }

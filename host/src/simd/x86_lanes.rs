@@ -1,18 +1,30 @@
 //! The core's [`LaneVector`] in x86-64 registers: one AVX-512 register, or two AVX2 registers.
 //!
-//! Each operation is one lane-wise IEEE instruction (`vaddps`, `vsubps`, `vmulps`, unaligned
-//! load/store), so these give the bits of the portable `[f32; 16]`. The intrinsics need the CPU
+//! Each arithmetic operation is one lane-wise IEEE instruction (`vaddps`, `vsubps`, `vmulps`,
+//! unaligned load/store; `vmaxps`/`vminps` with the operand order of the core's comparisons;
+//! the exponential's integer steps as `vpaddd`/`vpsubd`/shifts), so these give the bits of the
+//! portable `[f32; 16]` (tested in [`super`]). The intrinsics need the CPU
 //! feature: these types are private to [`super`], which uses them only inside its
 //! `#[target_feature]` functions, after run-time detection. The `#[inline(always)]` methods are
 //! inlined into those functions, where the intrinsics then inline too.
 
 use core::arch::x86_64::{
-    __m256, __m512, _mm256_add_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps,
-    _mm256_storeu_ps, _mm256_sub_ps, _mm512_add_ps, _mm512_loadu_ps, _mm512_mul_ps, _mm512_set1_ps,
-    _mm512_storeu_ps, _mm512_sub_ps, _mm_prefetch, _MM_HINT_T0,
+    __m128, __m256, __m256i, __m512, __m512i, _mm256_add_epi32, _mm256_add_ps, _mm256_and_ps,
+    _mm256_andnot_ps, _mm256_castps256_ps128, _mm256_castps_si256, _mm256_castsi256_ps,
+    _mm256_cmp_ps, _mm256_extractf128_ps, _mm256_loadu_ps, _mm256_max_ps, _mm256_min_ps,
+    _mm256_movemask_ps, _mm256_mul_ps, _mm256_set1_epi32, _mm256_set1_ps, _mm256_slli_epi32,
+    _mm256_srai_epi32, _mm256_storeu_ps, _mm256_sub_epi32, _mm256_sub_ps, _mm512_add_epi32,
+    _mm512_add_ps, _mm512_castps512_ps256, _mm512_castps_si512, _mm512_castsi512_ps,
+    _mm512_cmp_ps_mask, _mm512_loadu_ps, _mm512_maskz_mov_ps, _mm512_min_ps, _mm512_mul_ps,
+    _mm512_set1_epi32, _mm512_set1_ps, _mm512_shuffle_f32x4, _mm512_slli_epi32, _mm512_srai_epi32,
+    _mm512_storeu_ps, _mm512_sub_epi32, _mm512_sub_ps, _mm_cvtss_f32, _mm_max_ps, _mm_max_ss,
+    _mm_movehl_ps, _mm_prefetch, _mm_shuffle_ps, _CMP_LT_OQ, _MM_HINT_T0,
 };
 use smoothscore_core::lane_vector::LaneVector;
 use smoothscore_core::lanes::LANES;
+use smoothscore_core::vector_exp::{
+    FLUSH_BELOW, INPUT_HIGH, LN2_HIGH, LN2_LOW, LOG2_E, P0, P1, P2, P3, P4, P5, ROUNDING_MAGIC,
+};
 
 /// Sixteen lanes in one AVX-512 register.
 #[derive(Clone, Copy)]
@@ -64,6 +76,75 @@ impl LaneVector for Avx512Lanes {
     #[inline(always)]
     fn prefetch(address: *const f32) {
         unsafe { _mm_prefetch::<_MM_HINT_T0>(address.cast()) };
+    }
+
+    #[inline(always)]
+    fn max_lane(self) -> f32 {
+        unsafe {
+            let high =
+                _mm512_castps512_ps256(_mm512_shuffle_f32x4::<0b11_10_11_10>(self.0, self.0));
+            max_lane_of_eight(high, _mm512_castps512_ps256(self.0))
+        }
+    }
+
+    #[inline(always)]
+    fn all_below(self, bound: f32) -> bool {
+        unsafe { _mm512_cmp_ps_mask::<_CMP_LT_OQ>(self.0, _mm512_set1_ps(bound)) == 0xffff }
+    }
+
+    #[inline(always)]
+    fn exp(self) -> Self {
+        unsafe {
+            let splat = |value: f32| _mm512_set1_ps(value);
+            let flush = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(self.0, splat(FLUSH_BELOW));
+            let x = _mm512_min_ps(splat(INPUT_HIGH), self.0);
+            let shifted = _mm512_add_ps(_mm512_mul_ps(x, splat(LOG2_E)), splat(ROUNDING_MAGIC));
+            let n = _mm512_sub_epi32(
+                _mm512_castps_si512(shifted),
+                _mm512_set1_epi32(ROUNDING_MAGIC.to_bits() as i32),
+            );
+            let n_float = _mm512_sub_ps(shifted, splat(ROUNDING_MAGIC));
+            let r = _mm512_sub_ps(
+                _mm512_sub_ps(x, _mm512_mul_ps(n_float, splat(LN2_HIGH))),
+                _mm512_mul_ps(n_float, splat(LN2_LOW)),
+            );
+            let r_squared = _mm512_mul_ps(r, r);
+            let mut p = _mm512_add_ps(_mm512_mul_ps(splat(P0), r), splat(P1));
+            for coefficient in [P2, P3, P4, P5] {
+                p = _mm512_add_ps(_mm512_mul_ps(p, r), splat(coefficient));
+            }
+            let e_r = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(p, r_squared), r), splat(1.0));
+            let half = _mm512_srai_epi32::<1>(n);
+            let power = |k: __m512i| {
+                _mm512_castsi512_ps(_mm512_slli_epi32::<23>(_mm512_add_epi32(
+                    k,
+                    _mm512_set1_epi32(127),
+                )))
+            };
+            let value = _mm512_mul_ps(
+                _mm512_mul_ps(e_r, power(half)),
+                power(_mm512_sub_epi32(n, half)),
+            );
+            Avx512Lanes(_mm512_maskz_mov_ps(!flush, value))
+        }
+    }
+}
+
+/// The halving max of [`LaneVector::max_lane`] from its second step on: `high` holds lanes
+/// 8–15, `low` lanes 0–7. `_mm*_max_ps(b, a)` is `b > a ? b : a`, the core's comparison.
+///
+/// # Safety
+/// The CPU must have AVX (the caller's `target_feature` functions check it).
+#[inline(always)]
+unsafe fn max_lane_of_eight(high: __m256, low: __m256) -> f32 {
+    unsafe {
+        let eight = _mm256_max_ps(high, low);
+        let four = _mm_max_ps(
+            _mm256_extractf128_ps::<1>(eight),
+            _mm256_castps256_ps128(eight),
+        );
+        let two: __m128 = _mm_max_ps(_mm_movehl_ps(four, four), four);
+        _mm_cvtss_f32(_mm_max_ss(_mm_shuffle_ps::<1>(two, two), two))
     }
 }
 
@@ -137,5 +218,68 @@ impl LaneVector for Avx2Lanes {
             _mm256_storeu_ps(out.as_mut_ptr(), self.0);
             _mm256_storeu_ps(out.as_mut_ptr().add(8), self.1);
         }
+    }
+
+    #[inline(always)]
+    fn max_lane(self) -> f32 {
+        unsafe { max_lane_of_eight(self.1, self.0) }
+    }
+
+    #[inline(always)]
+    fn all_below(self, bound: f32) -> bool {
+        unsafe {
+            let bound = _mm256_set1_ps(bound);
+            let below = _mm256_and_ps(
+                _mm256_cmp_ps::<_CMP_LT_OQ>(self.0, bound),
+                _mm256_cmp_ps::<_CMP_LT_OQ>(self.1, bound),
+            );
+            _mm256_movemask_ps(below) == 0xff
+        }
+    }
+
+    #[inline(always)]
+    fn exp(self) -> Self {
+        unsafe { Avx2Lanes(exp_eight(self.0), exp_eight(self.1)) }
+    }
+}
+
+/// [`LaneVector::exp`] on eight lanes in AVX2: the steps of the AVX-512 version.
+///
+/// # Safety
+/// The CPU must have AVX2 (the caller's `target_feature` functions check it).
+#[inline(always)]
+unsafe fn exp_eight(x: __m256) -> __m256 {
+    unsafe {
+        let splat = |value: f32| _mm256_set1_ps(value);
+        let flush = _mm256_cmp_ps::<_CMP_LT_OQ>(x, splat(FLUSH_BELOW));
+        let x = _mm256_min_ps(splat(INPUT_HIGH), x);
+        let shifted = _mm256_add_ps(_mm256_mul_ps(x, splat(LOG2_E)), splat(ROUNDING_MAGIC));
+        let n = _mm256_sub_epi32(
+            _mm256_castps_si256(shifted),
+            _mm256_set1_epi32(ROUNDING_MAGIC.to_bits() as i32),
+        );
+        let n_float = _mm256_sub_ps(shifted, splat(ROUNDING_MAGIC));
+        let r = _mm256_sub_ps(
+            _mm256_sub_ps(x, _mm256_mul_ps(n_float, splat(LN2_HIGH))),
+            _mm256_mul_ps(n_float, splat(LN2_LOW)),
+        );
+        let r_squared = _mm256_mul_ps(r, r);
+        let mut p = _mm256_add_ps(_mm256_mul_ps(splat(P0), r), splat(P1));
+        for coefficient in [P2, P3, P4, P5] {
+            p = _mm256_add_ps(_mm256_mul_ps(p, r), splat(coefficient));
+        }
+        let e_r = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(p, r_squared), r), splat(1.0));
+        let half = _mm256_srai_epi32::<1>(n);
+        let power = |k: __m256i| {
+            _mm256_castsi256_ps(_mm256_slli_epi32::<23>(_mm256_add_epi32(
+                k,
+                _mm256_set1_epi32(127),
+            )))
+        };
+        let value = _mm256_mul_ps(
+            _mm256_mul_ps(e_r, power(half)),
+            power(_mm256_sub_epi32(n, half)),
+        );
+        _mm256_andnot_ps(flush, value)
     }
 }

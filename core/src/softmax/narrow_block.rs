@@ -1,0 +1,166 @@
+//! The narrow tiled softmax mean of a block of queries written in lane vectors: the operations
+//! of [`TiledMean::push`] on [`narrow_logits`], one full tile for Q queries phase by phase
+//! (every query's distances, then every tile max and shift, then every exponential, then every
+//! update), so the Q independent chains overlap and stay in registers.
+
+use super::{narrow_logits, Tile, TiledMean, NARROW_DIM, TILE};
+use crate::error::Error;
+use crate::lane_vector::LaneVector;
+
+/// [`TiledMean::push`] of [`narrow_logits`] for each of the Q `queries` (padded with
+/// [`super::pad_query`]) on `tile`, with the bits of those calls. Full tiles run in the lane
+/// vector `V`; a short tile (the last one) goes query by query through `push`.
+#[inline(always)]
+pub(crate) fn push_block<V: LaneVector, const Q: usize>(
+    means: &mut [TiledMean; Q],
+    tile: &Tile<'_>,
+    queries: &[[f32; NARROW_DIM]; Q],
+    alpha: f32,
+    c: f32,
+) -> Result<(), Error> {
+    if tile.rows().len() < TILE {
+        for (query, mean) in queries.iter().zip(means.iter_mut()) {
+            mean.push(tile, narrow_logits(tile, query, alpha, c))?;
+        }
+        return Ok(());
+    }
+    let columns = tile.columns();
+    let live = live_columns(tile.dim());
+    let mut scaled = [V::splat(0.0); NARROW_DIM];
+    for (s, column) in scaled.iter_mut().zip(columns).take(live) {
+        *s = V::splat(alpha).mul(V::load(column));
+    }
+    let mut logits = [V::splat(0.0); Q];
+    for (logit, query) in logits.iter_mut().zip(queries) {
+        *logit = distances(&scaled, query, live).mul(V::splat(c));
+    }
+    let mut scales = [None; Q];
+    for ((logit, mean), scale) in logits.iter_mut().zip(means.iter_mut()).zip(&mut scales) {
+        *scale = shift(
+            &mut mean.softmax.running_max,
+            &mut mean.softmax.normaliser,
+            logit,
+        )?;
+    }
+    for logit in logits.iter_mut() {
+        *logit = logit.exp();
+    }
+    let mut loaded = [V::splat(0.0); NARROW_DIM];
+    for (lanes, column) in loaded.iter_mut().zip(columns).take(live) {
+        *lanes = V::load(column);
+    }
+    for ((weights, mean), scale) in logits.iter().zip(means.iter_mut()).zip(scales) {
+        let Some(scale) = scale else { continue };
+        V::load(&mean.softmax.normaliser)
+            .add(*weights)
+            .store(&mut mean.softmax.normaliser);
+        let scale = V::splat(scale);
+        for (sum, column) in mean.columns.iter_mut().zip(&loaded).take(live) {
+            V::load(sum).mul(scale).add(weights.mul(*column)).store(sum);
+        }
+    }
+    Ok(())
+}
+
+/// The columns [`narrow_logits`] and [`TiledMean::push`] read for dimension `dim`: 2, 4 or 8
+/// (the rest are zero and leave the bits unchanged).
+#[inline(always)]
+fn live_columns(dim: usize) -> usize {
+    match dim {
+        0..=2 => 2,
+        3..=4 => 4,
+        _ => NARROW_DIM,
+    }
+}
+
+/// ‖x − α·x_j‖² for the 16 rows of the tile, in the tree of [`narrow_logits`]; `scaled[k]`
+/// holds α·x_jk.
+#[inline(always)]
+fn distances<V: LaneVector>(scaled: &[V; NARROW_DIM], query: &[f32; NARROW_DIM], live: usize) -> V {
+    let mut squares = [V::splat(0.0); NARROW_DIM];
+    for ((square, &xk), &scaled) in squares.iter_mut().zip(query).zip(scaled).take(live) {
+        let difference = V::splat(xk).sub(scaled);
+        *square = difference.mul(difference);
+    }
+    let [s0, s1, s2, s3, s4, s5, s6, s7] = squares;
+    match live {
+        2 => s0.add(s1),
+        4 => s0.add(s2).add(s1.add(s3)),
+        _ => s0.add(s4).add(s2.add(s6)).add(s1.add(s5).add(s3.add(s7))),
+    }
+}
+
+/// [`super::TiledSoftmax::shift`] in lanes: rejects NaN or +∞ logits, moves the running max
+/// to the tile max when it is larger (rescaling the normaliser by e^{m_old − M}), subtracts it.
+/// `None` when the tile adds nothing (every logit −∞).
+#[inline(always)]
+fn shift<V: LaneVector>(
+    running_max: &mut f32,
+    normaliser: &mut [f32; TILE],
+    logits: &mut V,
+) -> Result<Option<f32>, Error> {
+    if !logits.all_below(f32::INFINITY) {
+        return Err(Error::Overflow {
+            quantity: "log-weights",
+        });
+    }
+    let tile_max = logits.max_lane();
+    if tile_max == f32::NEG_INFINITY {
+        return Ok(None);
+    }
+    let mut scale = 1.0;
+    if tile_max > *running_max {
+        scale = crate::vector_exp::exp(*running_max - tile_max);
+        V::load(normaliser).mul(V::splat(scale)).store(normaliser);
+        *running_max = tile_max;
+    }
+    *logits = logits.sub(V::splat(*running_max));
+    Ok(Some(scale))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::softmax::{pad_query, tiles};
+
+    #[test]
+    fn block_has_the_bits_of_push() {
+        let mut state = 0x1234_5678_u32;
+        for dim in 1..=NARROW_DIM {
+            for n in [16usize, 40, 7] {
+                let mut points = [0.0f32; 40 * NARROW_DIM];
+                for value in points[..n * dim].iter_mut() {
+                    *value = crate::test_support::uniform(&mut state, 3.0);
+                }
+                let mut queries = [[0.0f32; NARROW_DIM]; 3];
+                for query in queries.iter_mut() {
+                    let mut raw = [0.0f32; NARROW_DIM];
+                    for value in raw[..dim].iter_mut() {
+                        *value = crate::test_support::uniform(&mut state, 3.0);
+                    }
+                    *query = pad_query(&raw[..dim]);
+                }
+                for c in [-0.5f32, -40.0, -3e4] {
+                    let mut one = [TiledMean::new(); 3];
+                    let mut block = [TiledMean::new(); 3];
+                    for tile in tiles(&points[..n * dim], dim) {
+                        for (query, mean) in queries.iter().zip(one.iter_mut()) {
+                            mean.push(&tile, narrow_logits(&tile, query, 0.9, c))
+                                .unwrap();
+                        }
+                        push_block::<[f32; TILE], 3>(&mut block, &tile, &queries, 0.9, c).unwrap();
+                    }
+                    for (a, b) in one.iter().zip(&block) {
+                        let (mut x, mut y) = ([0.0f32; NARROW_DIM], [0.0f32; NARROW_DIM]);
+                        let lx = a.finish(&mut x[..dim]).unwrap();
+                        let ly = b.finish(&mut y[..dim]).unwrap();
+                        assert_eq!(lx.to_bits(), ly.to_bits(), "d {dim} n {n} c {c}");
+                        for (u, v) in x.iter().zip(&y) {
+                            assert_eq!(u.to_bits(), v.to_bits(), "d {dim} n {n} c {c}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
