@@ -314,7 +314,12 @@ fn mean_block<V: LaneVector, const Q: usize>(
     let narrow_queries = queries.map(softmax::pad_query);
     let c = -0.5 / sigma_squared;
     let mut means = [TiledMean::new(); Q];
-    for tile in softmax::tiles(data.as_slice(), dim) {
+    let mut tiles = softmax::tiles(data.as_slice(), dim);
+    let mut next = tiles.next();
+    while let Some(tile) = next {
+        // The next tile is transposed before this one is used: its transposition stores have
+        // left the store buffer when its columns are loaded as vectors.
+        next = tiles.next();
         if V::IN_REGISTERS {
             softmax::narrow_push_block::<V, Q>(&mut means, &tile, &narrow_queries, alpha_t, c)?;
         } else {

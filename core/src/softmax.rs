@@ -98,6 +98,12 @@ impl<'a> Tile<'a> {
         self.rows.chunks_exact(self.dim.max(1))
     }
 
+    /// Whether the tile has all [`TILE`] rows (every tile but possibly the last).
+    #[inline(always)]
+    pub(crate) fn is_full(&self) -> bool {
+        self.rows.len() == TILE * self.dim
+    }
+
     /// The rows, row-major.
     #[inline(always)]
     pub(crate) fn as_slice(&self) -> &'a [f32] {

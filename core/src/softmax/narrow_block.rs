@@ -18,21 +18,39 @@ pub(crate) fn push_block<V: LaneVector, const Q: usize>(
     alpha: f32,
     c: f32,
 ) -> Result<(), Error> {
-    if tile.rows().len() < TILE {
+    if !tile.is_full() {
         for (query, mean) in queries.iter().zip(means.iter_mut()) {
             mean.push(tile, narrow_logits(tile, query, alpha, c))?;
         }
         return Ok(());
     }
-    let columns = tile.columns();
-    let live = live_columns(tile.dim());
-    let mut scaled = [V::splat(0.0); NARROW_DIM];
-    for (s, column) in scaled.iter_mut().zip(columns).take(live) {
-        *s = V::splat(alpha).mul(V::load(column));
+    match tile.dim() {
+        0..=2 => full_tile::<V, Q, 2>(means, tile, queries, alpha, c),
+        3..=4 => full_tile::<V, Q, 4>(means, tile, queries, alpha, c),
+        _ => full_tile::<V, Q, NARROW_DIM>(means, tile, queries, alpha, c),
+    }
+}
+
+/// [`push_block`] on a full tile whose first `LIVE` columns are read (2, 4 or 8: the columns
+/// [`narrow_logits`] and [`TiledMean::push`] read for d ≤ 2, ≤ 4, ≤ 8; the rest are zero and
+/// leave the bits unchanged).
+#[inline(always)]
+fn full_tile<V: LaneVector, const Q: usize, const LIVE: usize>(
+    means: &mut [TiledMean; Q],
+    tile: &Tile<'_>,
+    queries: &[[f32; NARROW_DIM]; Q],
+    alpha: f32,
+    c: f32,
+) -> Result<(), Error> {
+    let mut columns = [V::splat(0.0); LIVE];
+    let mut scaled = [V::splat(0.0); LIVE];
+    for ((lanes, scaled), column) in columns.iter_mut().zip(&mut scaled).zip(tile.columns()) {
+        *lanes = V::load(column);
+        *scaled = V::splat(alpha).mul(*lanes);
     }
     let mut logits = [V::splat(0.0); Q];
     for (logit, query) in logits.iter_mut().zip(queries) {
-        *logit = distances(&scaled, query, live).mul(V::splat(c));
+        *logit = distances::<V, LIVE>(&scaled, query).mul(V::splat(c));
     }
     let mut scales = [None; Q];
     for ((logit, mean), scale) in logits.iter_mut().zip(means.iter_mut()).zip(&mut scales) {
@@ -45,45 +63,30 @@ pub(crate) fn push_block<V: LaneVector, const Q: usize>(
     for logit in logits.iter_mut() {
         *logit = logit.exp();
     }
-    let mut loaded = [V::splat(0.0); NARROW_DIM];
-    for (lanes, column) in loaded.iter_mut().zip(columns).take(live) {
-        *lanes = V::load(column);
-    }
     for ((weights, mean), scale) in logits.iter().zip(means.iter_mut()).zip(scales) {
         let Some(scale) = scale else { continue };
         V::load(&mean.softmax.normaliser)
             .add(*weights)
             .store(&mut mean.softmax.normaliser);
         let scale = V::splat(scale);
-        for (sum, column) in mean.columns.iter_mut().zip(&loaded).take(live) {
+        for (sum, column) in mean.columns.iter_mut().zip(&columns) {
             V::load(sum).mul(scale).add(weights.mul(*column)).store(sum);
         }
     }
     Ok(())
 }
 
-/// The columns [`narrow_logits`] and [`TiledMean::push`] read for dimension `dim`: 2, 4 or 8
-/// (the rest are zero and leave the bits unchanged).
+/// ‖x − α·x_j‖² for the 16 rows of the tile, in the tree of [`narrow_logits`] over its first
+/// `LIVE` (2, 4 or 8) coordinates; `scaled[k]` holds α·x_jk.
 #[inline(always)]
-fn live_columns(dim: usize) -> usize {
-    match dim {
-        0..=2 => 2,
-        3..=4 => 4,
-        _ => NARROW_DIM,
-    }
-}
-
-/// ‖x − α·x_j‖² for the 16 rows of the tile, in the tree of [`narrow_logits`]; `scaled[k]`
-/// holds α·x_jk.
-#[inline(always)]
-fn distances<V: LaneVector>(scaled: &[V; NARROW_DIM], query: &[f32; NARROW_DIM], live: usize) -> V {
+fn distances<V: LaneVector, const LIVE: usize>(scaled: &[V; LIVE], query: &[f32; NARROW_DIM]) -> V {
     let mut squares = [V::splat(0.0); NARROW_DIM];
-    for ((square, &xk), &scaled) in squares.iter_mut().zip(query).zip(scaled).take(live) {
+    for ((square, &xk), &scaled) in squares.iter_mut().zip(query).zip(scaled) {
         let difference = V::splat(xk).sub(scaled);
         *square = difference.mul(difference);
     }
     let [s0, s1, s2, s3, s4, s5, s6, s7] = squares;
-    match live {
+    match LIVE {
         2 => s0.add(s1),
         4 => s0.add(s2).add(s1.add(s3)),
         _ => s0.add(s4).add(s2.add(s6)).add(s1.add(s5).add(s3.add(s7))),
