@@ -227,22 +227,6 @@ fn lane_square(column: &[f32; TILE], xk: f32, alpha: f32) -> [f32; TILE] {
     square
 }
 
-/// The max of 16 lanes by halving (max is exact, so any order gives the same value; NaN
-/// lanes are rejected by the caller).
-#[inline(always)]
-fn lane_max(values: &[f32; TILE]) -> f32 {
-    let mut width = TILE;
-    let mut lanes = *values;
-    while width > 1 {
-        width /= 2;
-        let (low, high) = lanes.split_at_mut(width);
-        for (a, &b) in low.iter_mut().zip(high.iter()) {
-            *a = if b > *a { b } else { *a };
-        }
-    }
-    lanes.first().copied().unwrap_or(f32::NEG_INFINITY)
-}
-
 /// a + b lane by lane.
 #[inline(always)]
 fn lane_sum(a: [f32; TILE], b: [f32; TILE]) -> [f32; TILE] {
@@ -287,33 +271,28 @@ impl TiledSoftmax {
     /// The first half of [`push`](Self::push): checks the tile's logits, moves the running max
     /// to the tile max M if M is larger (rescaling the normaliser by e^{m_old − M}) and
     /// subtracts it, so `logits` holds ℓ_j − m. Returns `None`, leaving `logits` unchanged (all
-    /// −∞), when the tile adds nothing, else the rescaling factor.
+    /// −∞), when the tile adds nothing, else the rescaling factor. In any lane vector `V` (the
+    /// portable `[f32; 16]` or a host's registers: the same bits).
     #[inline(always)]
-    pub(crate) fn shift(&mut self, logits: &mut [f32; TILE]) -> Result<Option<f32>, Error> {
-        let mut valid = [true; TILE];
-        for (ok, &logit) in valid.iter_mut().zip(logits.iter()) {
-            *ok = logit < f32::INFINITY;
-        }
-        let tile_max = lane_max(logits);
-        if valid.contains(&false) {
+    pub(crate) fn shift<V: LaneVector>(&mut self, logits: &mut V) -> Result<Option<f32>, Error> {
+        if !logits.all_below(f32::INFINITY) {
             return Err(Error::Overflow {
                 quantity: "log-weights",
             });
         }
+        let tile_max = logits.max_lane();
         if tile_max == f32::NEG_INFINITY {
             return Ok(None);
         }
         let mut scale = 1.0;
         if tile_max > self.running_max {
             scale = vector_exp::exp(self.running_max - tile_max);
-            for lane in self.normaliser.iter_mut() {
-                *lane *= scale;
-            }
+            V::load(&self.normaliser)
+                .mul(V::splat(scale))
+                .store(&mut self.normaliser);
             self.running_max = tile_max;
         }
-        for logit in logits.iter_mut() {
-            *logit -= self.running_max;
-        }
+        *logits = logits.sub(V::splat(self.running_max));
         Ok(Some(scale))
     }
 

@@ -3,7 +3,7 @@
 //! (every query's distances, then every tile max and shift, then every exponential, then every
 //! update), so the Q independent chains overlap and stay in registers.
 
-use super::{narrow_logits, Tile, TiledMean, NARROW_DIM, TILE};
+use super::{narrow_logits, Tile, TiledMean, NARROW_DIM};
 use crate::error::Error;
 use crate::lane_vector::LaneVector;
 
@@ -54,11 +54,7 @@ fn full_tile<V: LaneVector, const Q: usize, const LIVE: usize>(
     }
     let mut scales = [None; Q];
     for ((logit, mean), scale) in logits.iter_mut().zip(means.iter_mut()).zip(&mut scales) {
-        *scale = shift(
-            &mut mean.softmax.running_max,
-            &mut mean.softmax.normaliser,
-            logit,
-        )?;
+        *scale = mean.softmax.shift(logit)?;
     }
     for logit in logits.iter_mut() {
         *logit = logit.exp();
@@ -93,38 +89,10 @@ fn distances<V: LaneVector, const LIVE: usize>(scaled: &[V; LIVE], query: &[f32;
     }
 }
 
-/// [`super::TiledSoftmax::shift`] in lanes: rejects NaN or +∞ logits, moves the running max
-/// to the tile max when it is larger (rescaling the normaliser by e^{m_old − M}), subtracts it.
-/// `None` when the tile adds nothing (every logit −∞).
-#[inline(always)]
-fn shift<V: LaneVector>(
-    running_max: &mut f32,
-    normaliser: &mut [f32; TILE],
-    logits: &mut V,
-) -> Result<Option<f32>, Error> {
-    if !logits.all_below(f32::INFINITY) {
-        return Err(Error::Overflow {
-            quantity: "log-weights",
-        });
-    }
-    let tile_max = logits.max_lane();
-    if tile_max == f32::NEG_INFINITY {
-        return Ok(None);
-    }
-    let mut scale = 1.0;
-    if tile_max > *running_max {
-        scale = crate::vector_exp::exp(*running_max - tile_max);
-        V::load(normaliser).mul(V::splat(scale)).store(normaliser);
-        *running_max = tile_max;
-    }
-    *logits = logits.sub(V::splat(*running_max));
-    Ok(Some(scale))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::softmax::{pad_query, tiles};
+    use crate::softmax::{pad_query, tiles, TILE};
 
     #[test]
     fn block_has_the_bits_of_push() {
