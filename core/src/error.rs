@@ -77,6 +77,13 @@ pub enum Error {
         /// The largest dimension this build handles.
         max: usize,
     },
+    /// A sampler, grid or option that the process does not support.
+    Unsupported {
+        /// What was asked for (an integrator's name, a grid).
+        feature: &'static str,
+        /// The process that refuses it.
+        process: &'static str,
+    },
     /// The computation overflowed f32 (e.g. every log-weight is −∞ because distances overflow).
     Overflow {
         /// What overflowed.
@@ -97,6 +104,7 @@ impl Error {
             Error::InvalidParameter { .. } => "InvalidParameter",
             Error::CapacityExceeded { .. } => "CapacityExceeded",
             Error::WideDataNotBuilt { .. } => "WideDataNotBuilt",
+            Error::Unsupported { .. } => "Unsupported",
             Error::Overflow { .. } => "Overflow",
         }
     }
@@ -146,6 +154,9 @@ impl fmt::Display for Error {
                 "data of dimension {dim} needs the wide path, which this build of smoothscore-core \
                  leaves out (it handles d <= {max}): enable the core's `wide` feature"
             ),
+            Error::Unsupported { feature, process } => {
+                write!(f, "{feature} does not apply to the {process}")
+            }
             Error::Overflow { quantity } => {
                 write!(f, "f32 overflow while computing the {quantity}")
             }
