@@ -9,6 +9,8 @@
 //! - [`kernel_points`], [`kernel_smoothed`]: the kernel-smoothed score K_h * s^N and the LED-KDE.
 //! - [`line_score`]: Chen's (smoothed) piecewise-linear score for data on a line, its flow map.
 //! - [`score_kind`]: one enum over every score, for run-time choice without allocation.
+//! - [`network`]: learned scores, an MLP's forward pass over borrowed weights ([`NetworkScore`],
+//!   [`NetworkDrift`]).
 //! - [`pinned`], [`pinned_smoothed`]: the Föllmer drift of the pinned Brownian motion, exact and
 //!   kernel-smoothed.
 //! - [`sampler`]: reverse SDE (Euler–Maruyama), probability-flow ODE (Euler, Heun), DDIM,
@@ -56,6 +58,7 @@ pub mod lane_vector;
 pub mod lanes;
 pub mod line_score;
 pub mod math;
+pub mod network;
 pub mod pinned;
 pub mod pinned_smoothed;
 pub mod rng;
@@ -74,6 +77,9 @@ pub use error::{Error, Input};
 pub use kernel_points::KernelRule;
 pub use kernel_smoothed::{Bandwidth, KernelSmoothedScore};
 pub use line_score::{LineData, LineScore, LineScoreKind};
+pub use network::{
+    Activation, Network, NetworkDrift, NetworkOutput, NetworkScore, NetworkShape, TimeInput,
+};
 pub use pinned::{DriftField, PinnedBrownianMotion};
 pub use pinned_smoothed::KernelSmoothedPinned;
 pub use sampler::{
