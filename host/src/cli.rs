@@ -20,6 +20,10 @@ pub struct Cli {
     /// Read options from a TOML file (keys: long flag names); flags on the command line win.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Field separator of text inputs (.csv, .tsv); default: detected from the first line
+    /// (a tab, else `;`, else `,`).
+    #[arg(long, global = true, value_enum)]
+    pub delimiter: Option<crate::io::formats::Delimiter>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -54,6 +58,7 @@ pub enum Command {
 
 /// Runs a parsed command line and returns the report to print.
 pub fn run(cli: Cli) -> Result<String> {
+    crate::io::formats::set_delimiter(cli.delimiter);
     match cli.command {
         Command::Sample(args) => sample::run(&args),
         Command::Score(args) => score::run(&args),
@@ -99,6 +104,15 @@ pub fn path_flags(command: &mut Command) -> Option<Vec<PathFlag<'_>>> {
     })
 }
 
+/// Checks the files of a parsed command before it runs (see [`crate::manifest::check_files`]).
+pub fn check_files(command: &mut Command) -> Result<()> {
+    let writes_manifest = !matches!(command, Command::Experiment(_));
+    match path_flags(command) {
+        Some(flags) => crate::manifest::check_files(flags, writes_manifest),
+        None => Ok(()),
+    }
+}
+
 /// The inputs and outputs of the manifest `main` writes beside the first output; `None` for
 /// commands that write no file and for `experiment` (which writes its own `manifest.json` into
 /// its output folder).
@@ -112,11 +126,9 @@ pub fn manifest_files(command: &mut Command) -> Option<(Vec<FileArg>, Vec<FileAr
 impl Recorded for Cli {
     fn parse(argv: &[String]) -> Result<Self> {
         Cli::try_parse_from(argv).map_err(|error| {
-            let rendered = error.render().to_string();
-            let first = rendered.lines().next().unwrap_or_default();
             anyhow::anyhow!(
                 "the recorded command line does not parse: {}",
-                first.trim_start_matches("error: ")
+                crate::usage::one_line(&error)
             )
         })
     }

@@ -4,8 +4,10 @@
 //! (`smoothscore-core`). The folders are the architecture:
 //!
 //! - [`matrix`]: the dense row-major f32 matrix every module passes around.
-//! - [`io`]: CSV and NPY ([`io::formats`]), MNIST IDX ([`io::idx`]), atomic writes
-//!   ([`io::output`]), `--config` TOML options ([`io::config`]).
+//! - [`io`]: CSV/TSV and NPY ([`io::formats`], [`io::npy_header`]), MNIST IDX ([`io::idx`]),
+//!   atomic all-or-nothing writes ([`io::output`]), `--config` TOML options ([`io::config`]),
+//!   resource limits ([`io::limits`]), the output-is-an-input check ([`io::same_file`]),
+//!   cleanup on signals ([`io::signals`]).
 //! - [`manifest`]: run manifests and the check that `reproduce` makes.
 //! - [`data`]: the built-in default set ([`data::builtin`]), seeded synthetic sets with their true
 //!   densities and scores ([`data::synthetic`]), line fitting ([`data::line_fit`]).
@@ -22,6 +24,7 @@
 //! - [`simd`]: the host's SIMD lane vectors and kernel dispatch.
 //! - [`progress`]: progress bars.
 //! - [`commands`]: one module per subcommand, each with its clap `Args` and its `run`.
+//! - [`usage`]: clap's usage errors in one line.
 //! - [`cli`]: the top-level clap parser, the dispatch to the commands, and which of their flags
 //!   name files (for manifests and `reproduce`).
 #![deny(missing_docs)]
@@ -39,3 +42,4 @@ pub mod progress;
 pub mod reference;
 pub mod sampling;
 pub mod simd;
+pub mod usage;

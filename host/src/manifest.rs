@@ -127,6 +127,42 @@ pub fn file_args(flags: Vec<PathFlag<'_>>) -> (Vec<FileArg>, Vec<FileArg>) {
     (inputs, outputs)
 }
 
+/// Checks a command's files (its path-valued `flags`) before it runs: every output can be
+/// written (its folder exists; it is not a folder, device or FIFO; see
+/// [`crate::io::output::check_writable`]), an output folder is not a file, and no output (with
+/// `writes_manifest`, the manifest beside the first one too) is an input or another output
+/// ([`crate::io::same_file`]).
+pub fn check_files(flags: Vec<PathFlag<'_>>, writes_manifest: bool) -> Result<()> {
+    let mut inputs = Vec::new();
+    let mut outputs = Vec::new();
+    for PathFlag { flag, role, value } in &flags {
+        let Some(path) = value.effective() else {
+            continue;
+        };
+        match role {
+            Role::Input if path != Path::new(BUILTIN_DEFAULT) => inputs.push((*flag, path)),
+            Role::Input => {}
+            Role::Output => {
+                crate::io::output::check_writable(&path)?;
+                outputs.push((*flag, path));
+            }
+            Role::OutputFolder => {
+                if path.exists() && !path.is_dir() {
+                    bail!("{flag} {}: exists and is not a folder", path.display());
+                }
+            }
+        }
+    }
+    if writes_manifest {
+        if let Some((_, first)) = outputs.first() {
+            outputs.push(("the manifest", manifest_path(first)));
+        }
+    }
+    let inputs: Vec<(&str, &Path)> = inputs.iter().map(|(f, p)| (*f, p.as_path())).collect();
+    let outputs: Vec<(&str, &Path)> = outputs.iter().map(|(f, p)| (*f, p.as_path())).collect();
+    crate::io::same_file::refuse_overwriting(&inputs, &outputs)
+}
+
 /// A command line that [`reproduce`] can re-run. The CLI implements it (`cli::Cli`), so this
 /// module needs no knowledge of the commands.
 pub trait Recorded: Sized {
@@ -155,8 +191,9 @@ fn file_sha256(path: &Path) -> Result<String> {
     if path == Path::new(BUILTIN_DEFAULT) {
         return Ok(sha256_hex(DEFAULT_2D_CSV.as_bytes()));
     }
+    let contents = crate::io::output::current_path(path);
     let mut file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        std::fs::File::open(contents).with_context(|| format!("cannot read {}", path.display()))?;
     let mut hasher = Sha256::new();
     std::io::copy(&mut file, &mut hasher)
         .with_context(|| format!("cannot read {}", path.display()))?;
@@ -334,31 +371,27 @@ fn files_under(folder: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Re-runs the command of `manifest_file` with outputs in a temporary folder and compares
-/// their sha256 with the recorded ones. Returns the report; an error when inputs changed or
-/// any output differs.
-///
-/// The manifest is untrusted input. Its command line is parsed with the CLI's own definition
-/// and must be one of the commands that write output files ([`Recorded::path_flags`]); every
-/// output-writing flag must name a path listed in `outputs`, and all of them are rewritten
-/// into the temporary folder, so nothing is written outside it; the run must write no file
-/// the manifest does not list. Every input must be a regular file listed in `inputs` with its
-/// recorded sha256. The temporary folder is removed on return.
-pub fn reproduce<C: Recorded>(manifest_file: &Path) -> Result<String> {
+/// A checked manifest, ready to run: the command line with every output redirected into the
+/// scratch folder, the inputs to verify and the expected outputs.
+pub struct Plan<C> {
+    /// The recorded command line, outputs redirected.
+    pub cli: C,
+    /// Every input: its path in the manifest, resolved against the recorded folder, and its
+    /// recorded sha256.
+    pub inputs: Vec<(String, PathBuf, String)>,
+    /// Every listed output: its path in the manifest, where the re-run writes it, its sha256.
+    pub expected_outputs: Vec<(String, PathBuf, String)>,
+}
+
+/// The checks of [`reproduce`] that read no file: parses the manifest `text` (named
+/// `manifest_file` in messages), parses its command line with the CLI's own definition,
+/// accepts only the commands that write files, matches every path-valued flag against the
+/// listed inputs and outputs and redirects every output into `scratch`. The fuzz target
+/// `manifest` runs it on arbitrary text.
+pub fn plan<C: Recorded>(text: &str, manifest_file: &Path, scratch: &Path) -> Result<Plan<C>> {
     let name = manifest_file.display();
-    require_regular_file(manifest_file)?;
-    let mut text = String::new();
-    std::fs::File::open(manifest_file)
-        .and_then(|file| {
-            use std::io::Read;
-            file.take(MAX_MANIFEST_BYTES + 1).read_to_string(&mut text)
-        })
-        .with_context(|| format!("cannot read {name}"))?;
-    if text.len() as u64 > MAX_MANIFEST_BYTES {
-        bail!("{name}: larger than {MAX_MANIFEST_BYTES} bytes, not a run manifest");
-    }
     let manifest: Value =
-        serde_json::from_str(&text).with_context(|| format!("{name}: not a JSON manifest"))?;
+        serde_json::from_str(text).with_context(|| format!("{name}: not a JSON manifest"))?;
     let argv: Vec<String> = manifest["argv"]
         .as_array()
         .with_context(|| format!("{name}: no 'argv' list"))?
@@ -390,24 +423,17 @@ pub fn reproduce<C: Recorded>(manifest_file: &Path) -> Result<String> {
             "{name}: `{command}` writes no output file; a manifest can only re-run sample, score, density, data generate or experiment"
         );
     };
-    for input in &inputs {
-        let resolved = if input.path == BUILTIN_DEFAULT {
-            PathBuf::from(BUILTIN_DEFAULT)
-        } else {
-            let resolved = base.join(&input.path);
-            require_regular_file(&resolved)?;
-            resolved
-        };
-        let actual = file_sha256(&resolved)?;
-        if actual != input.sha256 {
-            bail!(
-                "input {} has changed since the run (sha256 {actual}, recorded {})",
-                input.path,
-                input.sha256
-            );
-        }
-    }
-    let scratch = tempfile::tempdir().context("cannot create a temporary folder")?;
+    let verify: Vec<(String, PathBuf, String)> = inputs
+        .iter()
+        .map(|input| {
+            let path = if input.path == BUILTIN_DEFAULT {
+                PathBuf::from(BUILTIN_DEFAULT)
+            } else {
+                base.join(&input.path)
+            };
+            (input.path.clone(), path, input.sha256.clone())
+        })
+        .collect();
     let mut matched = vec![false; outputs.len()];
     let mut expected_outputs = Vec::new();
     for (
@@ -434,9 +460,7 @@ pub fn reproduce<C: Recorded>(manifest_file: &Path) -> Result<String> {
                     );
                 }
                 if value.is_given() {
-                    let resolved = base.join(&path);
-                    require_regular_file(&resolved)?;
-                    value.set(resolved);
+                    value.set(base.join(&path));
                 }
             }
             Role::Output => {
@@ -453,7 +477,7 @@ pub fn reproduce<C: Recorded>(manifest_file: &Path) -> Result<String> {
                 let file = path
                     .file_name()
                     .map_or_else(|| "output".to_owned(), |n| n.to_string_lossy().into_owned());
-                let redirected = scratch.path().join(format!("{index}-{file}"));
+                let redirected = scratch.join(format!("{index}-{file}"));
                 value.set(redirected.clone());
                 expected_outputs.push((
                     outputs[position].path.clone(),
@@ -462,7 +486,7 @@ pub fn reproduce<C: Recorded>(manifest_file: &Path) -> Result<String> {
                 ));
             }
             Role::OutputFolder => {
-                let folder = scratch.path().join("out-dir");
+                let folder = scratch.join("out-dir");
                 for (position, output) in outputs.iter().enumerate() {
                     if output.flag != flag {
                         continue;
@@ -503,7 +527,58 @@ pub fn reproduce<C: Recorded>(manifest_file: &Path) -> Result<String> {
             output.path
         );
     }
-    cli.run()?;
+    Ok(Plan {
+        cli,
+        inputs: verify,
+        expected_outputs,
+    })
+}
+
+/// Re-runs the command of `manifest_file` with outputs in a temporary folder and compares
+/// their sha256 with the recorded ones. Returns the report; an error when inputs changed or
+/// any output differs.
+///
+/// The manifest is untrusted input. Its command line is parsed with the CLI's own definition
+/// and must be one of the commands that write output files ([`Recorded::path_flags`]); every
+/// output-writing flag must name a path listed in `outputs`, and all of them are rewritten
+/// into the temporary folder, so nothing is written outside it; the run must write no file
+/// the manifest does not list. Every input must be a regular file listed in `inputs` with its
+/// recorded sha256. The temporary folder is removed on return.
+pub fn reproduce<C: Recorded>(manifest_file: &Path) -> Result<String> {
+    let name = manifest_file.display();
+    require_regular_file(manifest_file)?;
+    let mut text = String::new();
+    std::fs::File::open(manifest_file)
+        .and_then(|file| {
+            use std::io::Read;
+            file.take(MAX_MANIFEST_BYTES + 1).read_to_string(&mut text)
+        })
+        .with_context(|| format!("cannot read {name}"))?;
+    if text.len() as u64 > MAX_MANIFEST_BYTES {
+        bail!("{name}: larger than {MAX_MANIFEST_BYTES} bytes, not a run manifest");
+    }
+    let scratch = tempfile::tempdir().context("cannot create a temporary folder")?;
+    let Plan {
+        cli,
+        inputs,
+        expected_outputs,
+    } = plan::<C>(&text, manifest_file, scratch.path())?;
+    for (listed, path, recorded) in &inputs {
+        if path != Path::new(BUILTIN_DEFAULT) {
+            require_regular_file(path)?;
+        }
+        let actual = file_sha256(path)?;
+        if actual != *recorded {
+            bail!(
+                "input {listed} has changed since the run (sha256 {actual}, recorded {recorded})"
+            );
+        }
+    }
+    if let Err(error) = cli.run() {
+        crate::io::output::discard();
+        return Err(error);
+    }
+    crate::io::output::commit()?;
     let experiment_manifest = scratch.path().join("out-dir").join("manifest.json");
     for file in files_under(scratch.path())? {
         if file != experiment_manifest && !expected_outputs.iter().any(|(_, r, _)| *r == file) {

@@ -274,7 +274,7 @@ fn bad_inputs_get_one_clear_line_and_leave_nothing() {
         &["sample", "--t-min", "0", "--out", "o.csv"],
         "outside the process's domain",
     );
-    assert_fails(d, &["sample", "--out", "o.txt"], "unknown file format");
+    assert_fails(d, &["sample", "--out", "o.txt"], "unknown output format");
     assert_fails(d, &["sample", "--out", "no/such/dir/o.csv"], "cannot write");
     assert_fails(
         d,

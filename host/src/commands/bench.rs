@@ -30,7 +30,7 @@ pub struct BenchArgs {
     )]
     pub shapes: String,
     /// Worker threads (the peers get the same number).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = crate::io::limits::thread_count)]
     pub threads: usize,
     /// Timed repetitions per measurement (the best is kept).
     #[arg(long, default_value_t = 3)]

@@ -160,10 +160,14 @@ pub fn run(args: &DataArgs) -> Result<String> {
 }
 
 fn generate(args: &GenerateArgs) -> Result<String> {
-    Format::from_path(&args.out)?;
+    Format::for_output(&args.out)?;
     if args.n == 0 {
         bail!("--n must be at least 1");
     }
+    crate::io::limits::require_memory(
+        &format!("--n {}", args.n),
+        crate::io::limits::product(&[args.n, args.dim.unwrap_or(50).max(2), 12]),
+    )?;
     let dim = |default: usize| args.dim.unwrap_or(default);
     let data: Matrix = match args.name.as_str() {
         "default" => default_2d()?,

@@ -30,14 +30,14 @@ pub struct DensityArgs {
     /// Grid points per axis.
     #[arg(long, default_value_t = 200)]
     pub grid: usize,
-    /// Margin added around the data's bounding box.
-    #[arg(long, default_value_t = 0.5)]
+    /// Margin added around the data's bounding box (≥ 0).
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true, value_parser = crate::io::limits::non_negative)]
     pub margin: f64,
     /// Output file (.csv or .npy), one grid point per row: x, [y,] density.
     #[arg(long, default_value = "density.csv")]
     pub out: PathBuf,
     /// Worker threads (0: all cores).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::io::limits::thread_count)]
     pub threads: usize,
     /// Print the report as JSON.
     #[arg(long)]
@@ -56,7 +56,7 @@ impl DensityArgs {
 
 /// Runs `density`; returns the report.
 pub fn run(args: &DensityArgs) -> Result<String> {
-    Format::from_path(&args.out)?;
+    Format::for_output(&args.out)?;
     let data = data_or_default(args.data.as_deref())?;
     let ProcessSpec::Reverse(process) = args.process.resolve()? else {
         bail!("the LED-KDE is defined for the reverse-time processes, not pbm");
@@ -71,6 +71,13 @@ pub fn run(args: &DensityArgs) -> Result<String> {
             bail!("--score pl/smoothed-pl has no LED-KDE; use exact or kernel")
         }
     };
+    let points = (0..data.cols().min(2))
+        .map(|_| args.grid)
+        .collect::<Vec<_>>();
+    crate::io::limits::require_memory(
+        &format!("--grid {} in d = {}", args.grid, data.cols()),
+        crate::io::limits::product(&points).saturating_mul(96),
+    )?;
     let density = led_kde_on_grid(
         &data,
         process,

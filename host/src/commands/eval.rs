@@ -23,8 +23,8 @@ pub struct EvalArgs {
     /// Held-out test set (or draws of the true law) for the distribution distances.
     #[arg(long)]
     pub test: Option<PathBuf>,
-    /// Radius of the "within r of a training point" fraction.
-    #[arg(long, default_value_t = 1e-3)]
+    /// Radius of the "within r of a training point" fraction (≥ 0).
+    #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true, value_parser = crate::io::limits::non_negative)]
     pub radius: f64,
     /// Random projections of the sliced Wasserstein distance.
     #[arg(long, default_value_t = 128)]

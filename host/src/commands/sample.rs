@@ -52,7 +52,7 @@ pub struct SampleArgs {
     #[arg(long, default_value = "samples.csv")]
     pub out: PathBuf,
     /// Worker threads (0: all cores). The output does not depend on it.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::io::limits::thread_count)]
     pub threads: usize,
     /// Also draw the samples: .png (over the training points, first two coordinates; for
     /// 28×28 images a grid of samples beside their nearest training images) or .svg.
@@ -97,7 +97,17 @@ fn positive_count(name: &str, value: i64) -> Result<usize> {
     if value < 1 {
         bail!("--{name} must be at least 1, got {value}");
     }
-    Ok(value as usize)
+    usize::try_from(value).map_err(|_| anyhow::anyhow!("--{name} {value} is too large"))
+}
+
+/// `--steps`: at least 1 and at most [`crate::io::limits::MAX_STEPS`].
+fn step_count(value: i64) -> Result<usize> {
+    let steps = positive_count("steps", value)?;
+    let most = crate::io::limits::MAX_STEPS;
+    if steps > most {
+        bail!("--steps {steps} is more than {most}: a finer f32 time grid would repeat times (its steps would round to zero)");
+    }
+    Ok(steps)
 }
 
 /// Builds the sampling configuration from the command line, for data of dimension `dim`.
@@ -112,14 +122,26 @@ pub fn sample_config(args: &SampleArgs, dim: usize) -> Result<SampleConfig> {
         "state" => FinalStep::State,
         other => bail!("unknown --final '{other}' (expected denoised or state)"),
     };
+    let n_samples = positive_count("n-samples", args.n_samples)?;
+    crate::io::limits::require_memory(
+        &format!("--n-samples {n_samples} (d = {dim})"),
+        crate::io::limits::product(&[n_samples, 8 * dim + 64]),
+    )?;
+    let steps = step_count(args.steps)?;
+    if args.plot_trajectories.is_some() {
+        crate::io::limits::require_memory(
+            &format!("--plot-trajectories over {steps} steps (d = {dim})"),
+            crate::io::limits::product(&[8, steps + 1, dim, 4]),
+        )?;
+    }
     Ok(SampleConfig {
         process: args.process.resolve()?,
         integrator: parse_integrator(&args.sampler)?,
-        steps: positive_count("steps", args.steps)?,
+        steps,
         t_min: args.t_min,
         spacing,
         final_step,
-        n_samples: positive_count("n-samples", args.n_samples)?,
+        n_samples,
         seed: args.seed,
         threads: args.threads,
         score: args.score.resolve(dim)?,
@@ -128,7 +150,7 @@ pub fn sample_config(args: &SampleArgs, dim: usize) -> Result<SampleConfig> {
 
 /// Runs `sample`; returns the report.
 pub fn run(args: &SampleArgs) -> Result<String> {
-    Format::from_path(&args.out)?;
+    Format::for_output(&args.out)?;
     let data = data_or_default(args.data.as_deref())?;
     let config = sample_config(args, data.cols())?;
     if let Some(plot) = &args.plot {

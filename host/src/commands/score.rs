@@ -35,7 +35,7 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Worker threads (0: all cores). The output does not depend on it.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::io::limits::thread_count)]
     pub threads: usize,
     /// Print the report as JSON.
     #[arg(long)]
@@ -55,12 +55,21 @@ impl ScoreArgs {
 
 /// Runs `score`; returns the report.
 pub fn run(args: &ScoreArgs) -> Result<String> {
-    Format::from_path(&args.out)?;
+    Format::for_output(&args.out)?;
     let quantity = Quantity::parse(&args.what)?;
     let spec = args.process.resolve()?;
     let data = read_matrix(&args.data)?;
     let queries = read_matrix(&args.queries)?;
     let score = args.score.resolve(data.cols())?;
+    let width = if args.what == "weights" {
+        data.rows()
+    } else {
+        data.cols()
+    };
+    crate::io::limits::require_memory(
+        &format!("--what {} for {} queries", args.what, queries.rows()),
+        crate::io::limits::product(&[queries.rows(), width, 8]),
+    )?;
     let out = evaluate(
         &data,
         &queries,

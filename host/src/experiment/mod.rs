@@ -27,7 +27,7 @@ pub struct ExperimentArgs {
     #[arg(long, global = true, default_value_t = 0)]
     pub seed: u64,
     /// Worker threads (0: all cores). Results do not depend on it.
-    #[arg(long, global = true, default_value_t = 0)]
+    #[arg(long, global = true, default_value_t = 0, value_parser = crate::io::limits::thread_count)]
     pub threads: usize,
     /// Print the tables as JSON instead of text.
     #[arg(long, global = true)]

@@ -7,7 +7,7 @@
 //! names the command when the command line gives none. Unknown keys are errors naming the
 //! file and the command, never silently ignored.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 
 /// Switches that may precede the subcommand.
 const LEADING_SWITCHES: [&str; 2] = ["-q", "--quiet"];
@@ -21,11 +21,34 @@ pub fn expand(argv: Vec<String>, definition: &clap::Command) -> Result<Vec<Strin
     };
     let mut argv = argv;
     argv.drain(position..position + width);
-    let text =
-        std::fs::read_to_string(&file).with_context(|| format!("cannot read --config {file}"))?;
-    let table: toml::Table = text
-        .parse()
-        .with_context(|| format!("{file}: not a TOML table of options"))?;
+    let bytes = crate::io::limits::read_bounded(
+        std::path::Path::new(&file),
+        crate::io::limits::MAX_CONFIG_BYTES,
+        "--config",
+    )
+    .map_err(|e| anyhow!("--config: {e:#}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| anyhow!("{file}: not UTF-8 text"))?;
+    expand_text(argv, &text, &file, definition)
+}
+
+/// [`expand`] with the file's text given: `argv` (without its `--config FILE`) with the
+/// options of `text` spliced in. `file` names the file in messages. Every value is checked
+/// with its flag's own parser, also when the command line gives the flag (and so wins).
+pub fn expand_text(
+    mut argv: Vec<String>,
+    text: &str,
+    file: &str,
+    definition: &clap::Command,
+) -> Result<Vec<String>> {
+    let table: toml::Table = text.parse().map_err(|error: toml::de::Error| {
+        anyhow!(
+            "{file}: not a TOML table of options: {}",
+            one_line_toml(text, &error)
+        )
+    })?;
+    if argv.is_empty() {
+        bail!("no command line");
+    }
     let mut start = 1;
     while argv
         .get(start)
@@ -44,41 +67,111 @@ pub fn expand(argv: Vec<String>, definition: &clap::Command) -> Result<Vec<Strin
                 .with_context(|| format!("{file}: 'command' must be a string"))?;
             let words: Vec<String> = command.split_whitespace().map(str::to_owned).collect();
             path_len = words.len();
-            argv.splice(start..start, words);
+            let at = start.min(argv.len());
+            argv.splice(at..at, words);
         }
     }
-    let path: Vec<String> = argv[start..start + path_len].to_vec();
-    let known = long_flags(definition, &path);
+    let start = start.min(argv.len());
+    let path: Vec<String> = argv[start..(start + path_len).min(argv.len())].to_vec();
+    let mut command = definition.clone();
+    command.build();
+    let leaf = leaf_command(&command, &path);
     let mut spliced = Vec::new();
     for (key, value) in &table {
         if key == "command" {
             continue;
         }
         let flag = format!("--{}", key.replace('_', "-"));
-        if !known.contains(&flag) {
+        let Some(argument) = leaf
+            .get_arguments()
+            .find(|a| a.get_long().is_some_and(|l| format!("--{l}") == flag))
+        else {
             bail!(
                 "{file}: unknown option '{key}' for `smoothscore {}`",
                 path.join(" ")
             );
-        }
+        };
+        let words = option_words(argument, &flag, value)
+            .map_err(|e| anyhow!("{file}: option '{key}': {e:#}"))?;
         let given = argv
             .iter()
             .any(|a| *a == flag || a.starts_with(&format!("{flag}=")));
-        if given {
-            continue;
-        }
-        match value {
-            toml::Value::Boolean(true) => spliced.push(flag),
-            toml::Value::Boolean(false) => {}
-            other => {
-                spliced.push(flag);
-                spliced.push(scalar(other).with_context(|| format!("{file}: option '{key}'"))?);
-            }
+        if !given {
+            spliced.extend(words);
         }
     }
-    let at = start + path_len;
+    let at = (start + path_len).min(argv.len());
     argv.splice(at..at, spliced);
     Ok(argv)
+}
+
+/// The subcommand at `path` (the deepest one found).
+fn leaf_command<'a>(command: &'a clap::Command, path: &[String]) -> &'a clap::Command {
+    let mut current = command;
+    for word in path {
+        match current.find_subcommand(word) {
+            Some(sub) => current = sub,
+            None => break,
+        }
+    }
+    current
+}
+
+/// The command-line words of one option: a switch is `true` (the flag) or `false` (nothing);
+/// any other value must be a scalar or an array of scalars that the flag's own parser accepts.
+fn option_words(argument: &clap::Arg, flag: &str, value: &toml::Value) -> Result<Vec<String>> {
+    let switch = !argument.get_action().takes_values();
+    match (switch, value) {
+        (true, toml::Value::Boolean(true)) => return Ok(vec![flag.to_owned()]),
+        (true, toml::Value::Boolean(false)) => return Ok(Vec::new()),
+        (true, other) => bail!(
+            "{flag} is a switch: true or false, not {}",
+            other.type_str()
+        ),
+        (false, toml::Value::Boolean(_)) => {
+            bail!("{flag} takes a value, not true or false")
+        }
+        _ => {}
+    }
+    let text = scalar(value)?;
+    let pieces: Vec<&str> = match argument.get_value_delimiter() {
+        Some(delimiter) => text.split(delimiter).collect(),
+        None => vec![text.as_str()],
+    };
+    let checker = clap::Command::new("smoothscore").no_binary_name(true).arg(
+        clap::Arg::new("value")
+            .value_name("VALUE")
+            .allow_hyphen_values(true)
+            .value_parser(argument.get_value_parser().clone()),
+    );
+    for piece in pieces {
+        checker
+            .clone()
+            .try_get_matches_from([piece])
+            .map_err(|error| {
+                anyhow!(
+                    "{}",
+                    crate::usage::one_line(&error)
+                        .replace("'<VALUE>'", &format!("'{flag}'"))
+                        .replace("'[VALUE]'", &format!("'{flag}'"))
+                )
+            })?;
+    }
+    Ok(vec![flag.to_owned(), text])
+}
+
+/// A TOML syntax error in one line: its message with the line and column it points at.
+fn one_line_toml(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim().replace('\n', " ");
+    match error.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
 }
 
 /// `(index, tokens, file)` of the first `--config FILE` / `--config=FILE`.
@@ -90,24 +183,6 @@ fn find_config(argv: &[String]) -> Option<(usize, usize, String)> {
             a.strip_prefix("--config=").map(|f| (i, 1, f.to_owned()))
         }
     })
-}
-
-/// The long flags (with `--`) accepted by the subcommand at `path` (globals included).
-fn long_flags(definition: &clap::Command, path: &[String]) -> Vec<String> {
-    let mut command = definition.clone();
-    command.build();
-    let mut current = &command;
-    for word in path {
-        match current.find_subcommand(word) {
-            Some(sub) => current = sub,
-            None => break,
-        }
-    }
-    current
-        .get_arguments()
-        .filter_map(|a| a.get_long())
-        .map(|l| format!("--{l}"))
-        .collect()
 }
 
 /// One option value as command-line text.
@@ -140,7 +215,8 @@ mod tests {
         clap::Command::new("smoothscore")
             .arg(option("quiet").short('q').action(clap::ArgAction::SetTrue))
             .subcommand(clap::Command::new("sample").args([
-                option("seed"),
+                option("seed").value_parser(clap::value_parser!(u64)),
+                option("json").action(clap::ArgAction::SetTrue),
                 option("n-samples"),
                 option("process"),
             ]))
@@ -197,11 +273,50 @@ mod tests {
             .to_string()
             .contains("unknown option 'sead' for `smoothscore sample`"));
         let error = expand(argv("smoothscore sample --config /nonexistent.toml")).unwrap_err();
-        assert!(error
-            .to_string()
-            .contains("cannot read --config /nonexistent.toml"));
+        assert!(
+            error
+                .to_string()
+                .contains("--config: cannot read /nonexistent.toml"),
+            "{error}"
+        );
         let error = with_config("seed = [", "smoothscore sample --config FILE").unwrap_err();
         assert!(error.to_string().contains("not a TOML table"));
+    }
+
+    #[test]
+    fn values_are_type_checked_even_when_the_command_line_wins() {
+        let error = with_config(
+            "seed = \"x\"\n",
+            "smoothscore sample --config FILE --seed 3",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("option 'seed'"), "{error}");
+        assert!(error.contains("invalid value 'x' for '--seed'"), "{error}");
+        let error = with_config("json = 3\n", "smoothscore sample --config FILE")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("is a switch"), "{error}");
+        let error = with_config("seed = true\n", "smoothscore sample --config FILE")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("takes a value"), "{error}");
+        let error = with_config("[seed]\nx = 1\n", "smoothscore sample --config FILE")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("table values are not options"), "{error}");
+    }
+
+    #[test]
+    fn syntax_errors_are_one_line_with_their_position() {
+        let error = with_config(
+            "seed = 1\nn_samples = [\n",
+            "smoothscore sample --config FILE",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!error.contains('\n'), "{error}");
+        assert!(error.contains("line 3"), "{error}");
     }
 
     #[test]

@@ -1,9 +1,11 @@
-//! Reading and writing matrices as CSV (header optional) and NPY (f32/f64, C order).
+//! Reading and writing matrices as delimited text (CSV/TSV, header optional) and NPY (f32/f64,
+//! C order).
 //!
 //! Every reader checks what it reads and says what was wrong with which file: a truncated NPY,
 //! a ragged CSV row, a non-numeric cell and a NaN each get their own message with the position.
 
-use crate::io::output::write_atomic;
+use crate::io::limits;
+use crate::io::output::{write_atomic, write_atomic_with};
 use crate::matrix::Matrix;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
@@ -11,8 +13,11 @@ use std::path::Path;
 /// File formats the host reads and writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// Comma-separated values, one row per line, header optional.
+    /// Delimited text (`.csv`, `.tsv`), one row per line, header optional; the delimiter is
+    /// detected (see [`parse_csv`]) or given with `--delimiter`.
     Csv,
+    /// Tab-separated text (`.tsv`): read like [`Format::Csv`], written with tabs.
+    Tsv,
     /// NumPy `.npy`, version 1–3, little-endian f32 or f64, C order, 1-D or 2-D.
     Npy,
     /// MNIST IDX images (`…-idx3-ubyte`, raw or `.gz`), read only, pixels scaled to [0, 1].
@@ -20,7 +25,7 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format named by a path's extension (`.csv` or `.npy`).
+    /// The format named by a path's extension (`.csv`, `.tsv` or `.npy`) or an MNIST name.
     pub fn from_path(path: &Path) -> Result<Self> {
         match path
             .extension()
@@ -28,6 +33,7 @@ impl Format {
             .map(str::to_ascii_lowercase)
         {
             Some(ext) if ext == "csv" => Ok(Format::Csv),
+            Some(ext) if ext == "tsv" => Ok(Format::Tsv),
             Some(ext) if ext == "npy" => Ok(Format::Npy),
             _ if path
                 .file_name()
@@ -37,24 +43,103 @@ impl Format {
                 Ok(Format::Idx)
             }
             _ => bail!(
-                "{}: unknown file format (expected a .csv or .npy extension, or an MNIST …-idx3-ubyte[.gz] file)",
+                "{}: unknown file format (expected a .csv, .tsv or .npy extension, or an MNIST …-idx3-ubyte[.gz] file)",
+                path.display()
+            ),
+        }
+    }
+
+    /// The format an output path asks for: `.csv`, `.tsv` or `.npy` (IDX is read only).
+    pub fn for_output(path: &Path) -> Result<Self> {
+        match Format::from_path(path) {
+            Ok(format @ (Format::Csv | Format::Tsv | Format::Npy)) => Ok(format),
+            _ => bail!(
+                "{}: unknown output format (write .csv, .tsv or .npy)",
                 path.display()
             ),
         }
     }
 }
 
-/// Reads a matrix from `path`, the format chosen by its extension. Rejects empty files and
+/// The field separator of delimited text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Delimiter {
+    /// `,`
+    #[value(alias = ",")]
+    Comma,
+    /// a tab
+    #[value(alias = "\\t")]
+    Tab,
+    /// `;`
+    #[value(alias = ";")]
+    Semicolon,
+}
+
+impl Delimiter {
+    /// The separator character.
+    pub fn char(self) -> char {
+        match self {
+            Delimiter::Comma => ',',
+            Delimiter::Tab => '\t',
+            Delimiter::Semicolon => ';',
+        }
+    }
+
+    /// The delimiter of a first data line: a tab if it has one, else `;` if it has one, else `,`.
+    pub fn detect(line: &str) -> Delimiter {
+        if line.contains('\t') {
+            Delimiter::Tab
+        } else if line.contains(';') {
+            Delimiter::Semicolon
+        } else {
+            Delimiter::Comma
+        }
+    }
+}
+
+/// The `--delimiter` of this run (0: detect; else 1 + the [`Delimiter`]'s index).
+static DELIMITER: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Sets the delimiter text inputs are read with (`None`: detect it per file).
+pub fn set_delimiter(delimiter: Option<Delimiter>) {
+    let code = match delimiter {
+        None => 0,
+        Some(Delimiter::Comma) => 1,
+        Some(Delimiter::Tab) => 2,
+        Some(Delimiter::Semicolon) => 3,
+    };
+    DELIMITER.store(code, std::sync::atomic::Ordering::SeqCst);
+}
+
+fn delimiter_setting() -> Option<Delimiter> {
+    match DELIMITER.load(std::sync::atomic::Ordering::SeqCst) {
+        1 => Some(Delimiter::Comma),
+        2 => Some(Delimiter::Tab),
+        3 => Some(Delimiter::Semicolon),
+        _ => None,
+    }
+}
+
+/// Reads a matrix from `path`, the format chosen by its extension. Rejects folders, devices
+/// and FIFOs (see [`crate::io::limits`]), files larger than their caps, empty files and
 /// non-finite values.
 pub fn read_matrix(path: &Path) -> Result<Matrix> {
+    let size = limits::require_regular_input(path)?;
     let format = Format::from_path(path)?;
-    let bytes = || std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
+    let in_file = |error: anyhow::Error| anyhow::anyhow!("{}: {error:#}", path.display());
     let matrix = match format {
-        Format::Csv => parse_csv(&bytes()?),
-        Format::Npy => parse_npy(&bytes()?),
-        Format::Idx => crate::io::idx::load_images(path, &crate::io::idx::IdxOptions::default()),
-    }
-    .with_context(|| format!("{}", path.display()))?;
+        Format::Csv | Format::Tsv => {
+            let bytes = limits::read_bounded(path, limits::MAX_CSV_BYTES, "CSV")?;
+            limits::require_memory(&format!("parsing {}", path.display()), u128::from(size) * 3)?;
+            parse_csv_with(&bytes, delimiter_setting()).map_err(in_file)?
+        }
+        Format::Npy => {
+            let bytes = limits::read_bounded(path, u64::MAX, "NPY")?;
+            limits::require_memory(&format!("parsing {}", path.display()), u128::from(size) * 2)?;
+            parse_npy(&bytes).map_err(in_file)?
+        }
+        Format::Idx => crate::io::idx::load_images(path, &crate::io::idx::IdxOptions::default())?,
+    };
     if let Some(index) = matrix.values().iter().position(|v| !v.is_finite()) {
         let cols = matrix.cols();
         bail!(
@@ -67,61 +152,71 @@ pub fn read_matrix(path: &Path) -> Result<Matrix> {
     Ok(matrix)
 }
 
-/// Writes `matrix` to `path` atomically, the format chosen by its extension.
+/// Writes `matrix` to `path` atomically, the format chosen by its extension (CSV streamed row by
+/// row, no second copy of the data in memory).
 pub fn write_matrix(path: &Path, matrix: &Matrix) -> Result<()> {
-    let bytes = match Format::from_path(path)? {
-        Format::Csv => csv_bytes(matrix),
-        Format::Npy => npy_bytes(matrix),
-        Format::Idx => bail!(
-            "{}: IDX is read-only here; write .csv or .npy",
-            path.display()
-        ),
+    let delimiter = match Format::for_output(path)? {
+        Format::Tsv => Delimiter::Tab,
+        Format::Npy => return write_atomic(path, &npy_bytes(matrix)),
+        Format::Csv | Format::Idx => Delimiter::Comma,
     };
-    write_atomic(path, &bytes)
+    write_atomic_with(path, |temporary| {
+        let file = std::fs::File::create(temporary)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
+        write_delimited(&mut writer, matrix, delimiter)
+            .and_then(|()| std::io::Write::flush(&mut writer))
+            .with_context(|| format!("cannot write {}", path.display()))
+    })
 }
 
-/// Parses CSV text: rows of comma-separated numbers, all the same length; a first line that
-/// does not parse as numbers is taken as a header. Blank lines are skipped.
+/// Parses delimited text with the delimiter detected from the first data line (see
+/// [`parse_csv_with`]).
 pub fn parse_csv(bytes: &[u8]) -> Result<Matrix> {
+    parse_csv_with(bytes, None)
+}
+
+/// Parses delimited text: rows of numbers separated by `delimiter` (`None`: detected from the
+/// first non-blank line, see [`Delimiter::detect`]), all the same length. A UTF-8 byte-order
+/// mark is skipped. The first non-blank line is a header only when none of its fields parses as
+/// a number; otherwise a field that is not a number is an error naming its line and column.
+/// Blank lines are skipped.
+pub fn parse_csv_with(bytes: &[u8], delimiter: Option<Delimiter>) -> Result<Matrix> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).context("not UTF-8 text")?;
     let mut values = Vec::new();
     let mut cols = 0usize;
     let mut rows = 0usize;
+    let mut separator = delimiter.map(Delimiter::char);
+    let mut first = true;
     for (line_index, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() {
             continue;
         }
-        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-        let parsed: Result<Vec<f32>, _> = cells.iter().map(|c| c.parse::<f32>()).collect();
-        let row = match parsed {
-            Ok(row) => row,
-            Err(_) if rows == 0 && cols == 0 && values.is_empty() && line_index == 0 => {
-                continue;
-            }
-            Err(_) => {
-                let (column, cell) = cells
-                    .iter()
-                    .enumerate()
-                    .find(|(_, c)| c.parse::<f32>().is_err())
-                    .map(|(i, c)| (i + 1, *c))
-                    .unwrap_or((0, ""));
-                bail!(
-                    "line {}: column {column}: '{cell}' is not a number",
-                    line_index + 1
-                );
-            }
-        };
+        let separator = *separator.get_or_insert_with(|| Delimiter::detect(line).char());
+        let cells: Vec<&str> = line.split(separator).map(str::trim).collect();
+        let is_number = |c: &&str| c.parse::<f32>().is_ok();
+        if std::mem::take(&mut first) && !cells.iter().any(is_number) {
+            continue;
+        }
+        if let Some((column, cell)) = cells.iter().enumerate().find(|(_, c)| !is_number(c)) {
+            bail!(
+                "line {}: column {}: '{cell}' is not a number",
+                line_index + 1,
+                column + 1
+            );
+        }
         if rows == 0 {
-            cols = row.len();
-        } else if row.len() != cols {
+            cols = cells.len();
+        } else if cells.len() != cols {
             bail!(
                 "line {}: {} columns, but earlier rows have {cols}",
                 line_index + 1,
-                row.len()
+                cells.len()
             );
         }
-        values.extend_from_slice(&row);
+        values.extend(cells.iter().filter_map(|c| c.parse::<f32>().ok()));
         rows += 1;
     }
     if rows == 0 {
@@ -130,16 +225,32 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Matrix> {
     Matrix::new(rows, cols, values)
 }
 
+/// Writes a matrix as delimited text, one row per line, no header, each value in Rust's
+/// shortest round-trip form (so reading it back gives the same bits).
+pub fn write_delimited(
+    writer: &mut impl std::io::Write,
+    matrix: &Matrix,
+    delimiter: Delimiter,
+) -> std::io::Result<()> {
+    let separator = delimiter.char();
+    for row in matrix.iter_rows() {
+        for (index, value) in row.iter().enumerate() {
+            if index > 0 {
+                write!(writer, "{separator}")?;
+            }
+            write!(writer, "{value:?}")?;
+        }
+        writeln!(writer)?;
+    }
+    Ok(())
+}
+
 /// Formats a matrix as CSV, one row per line, no header, each value in Rust's shortest
 /// round-trip form (so reading it back gives the same bits).
 pub fn csv_bytes(matrix: &Matrix) -> Vec<u8> {
-    let mut text = String::new();
-    for row in matrix.iter_rows() {
-        let cells: Vec<String> = row.iter().map(|v| format!("{v:?}")).collect();
-        text.push_str(&cells.join(","));
-        text.push('\n');
-    }
-    text.into_bytes()
+    let mut bytes = Vec::new();
+    write_delimited(&mut bytes, matrix, Delimiter::Comma).expect("writing to memory cannot fail");
+    bytes
 }
 
 const NPY_MAGIC: &[u8] = b"\x93NUMPY";
@@ -170,34 +281,19 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Matrix> {
         .context("truncated NPY header")?;
     let header =
         std::str::from_utf8(&bytes[header_start..data_start]).context("NPY header is not text")?;
-    let descr = header_value(header, "descr").context("NPY header has no 'descr'")?;
-    let width = match descr.trim_matches(|c| c == '\'' || c == '"') {
+    let header = crate::io::npy_header::parse_header(header)?;
+    let width = match header.descr.as_str() {
         "<f4" | "=f4" => 4,
         "<f8" | "=f8" => 8,
         other => bail!("unsupported NPY dtype {other} (expected little-endian f4 or f8)"),
     };
-    let fortran =
-        header_value(header, "fortran_order").context("NPY header has no 'fortran_order'")?;
-    if fortran.trim() != "False" {
+    if header.fortran_order {
         bail!("Fortran-order NPY arrays are not supported (save with C order)");
     }
-    let shape_text = header_value(header, "shape").context("NPY header has no 'shape'")?;
-    let dims: Vec<usize> = shape_text
-        .trim()
-        .trim_start_matches('(')
-        .trim_end_matches(')')
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse::<usize>()
-                .with_context(|| format!("bad NPY shape entry '{s}'"))
-        })
-        .collect::<Result<_>>()?;
-    let (rows, cols) = match dims.as_slice() {
+    let (rows, cols) = match header.shape.as_slice() {
         [n] => (*n, 1),
         [n, d] => (*n, *d),
-        _ => bail!("NPY array has shape {shape_text}; expected 1-D or 2-D"),
+        other => bail!("NPY array has shape {other:?}; expected 1-D or 2-D"),
     };
     let count = rows.checked_mul(cols).context("NPY shape overflows")?;
     let payload = &bytes[data_start..];
@@ -206,6 +302,12 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Matrix> {
         bail!(
             "truncated NPY data: shape {rows}×{cols} needs {needed} bytes, file has {}",
             payload.len()
+        );
+    }
+    if payload.len() > needed {
+        bail!(
+            "NPY file has {} bytes after the data of shape {rows}×{cols}",
+            payload.len() - needed
         );
     }
     let values: Vec<f32> = if width == 4 {
@@ -227,31 +329,6 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Matrix> {
         bail!("NPY array is empty");
     }
     Matrix::new(rows, cols, values)
-}
-
-/// The text after `'key':` in an NPY header dict, up to the next top-level comma.
-fn header_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
-    let pattern_single = format!("'{key}':");
-    let pattern_double = format!("\"{key}\":");
-    let start = header
-        .find(&pattern_single)
-        .map(|i| i + pattern_single.len())
-        .or_else(|| {
-            header
-                .find(&pattern_double)
-                .map(|i| i + pattern_double.len())
-        })?;
-    let rest = &header[start..];
-    let mut depth = 0i32;
-    for (i, c) in rest.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' | '}' if depth == 0 => return Some(rest[..i].trim()),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// Formats a matrix as NPY version 1.0, `<f4`, C order, shape (rows, cols); header padded

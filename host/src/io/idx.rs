@@ -84,7 +84,7 @@ pub fn maybe_gunzip_within(bytes: Vec<u8>, limit: u64) -> Result<Vec<u8>> {
 
 /// Reads a file's bytes, gunzipping when it starts with the gzip magic.
 fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = crate::io::limits::read_bounded(path, MAX_GUNZIPPED_BYTES, "IDX")?;
     maybe_gunzip(bytes).map_err(|e| anyhow::anyhow!("{}: {e:#}", path.display()))
 }
 
