@@ -128,9 +128,8 @@ fn option_words(argument: &clap::Arg, flag: &str, value: &toml::Value) -> Result
             "{flag} is a switch: true or false, not {}",
             other.type_str()
         ),
-        (false, toml::Value::Boolean(_)) => {
-            bail!("{flag} takes a value, not true or false")
-        }
+        (false, toml::Value::Boolean(false)) => return Ok(Vec::new()),
+        (false, toml::Value::Boolean(true)) => bail!("{flag} takes a value, not true"),
         _ => {}
     }
     let text = scalar(value)?;
