@@ -1,5 +1,6 @@
-//! Cortex-M4F firmware: samples the default set with the smoothscore core and prints every
-//! sample's f32 bit patterns over semihosting, then the stack high-water mark of the sampling.
+//! Cortex-M4F firmware: samples the default set with the smoothscore core (the exact, the
+//! kernel-smoothed and the learned score of the network held in flash) and prints every sample's
+//! f32 bit patterns over semihosting, then the stack high-water mark of the sampling.
 //!
 //! Output lines: `<config> <index> <hex bits per coordinate>`, then `stack <bytes>`, then `done`.
 //! Built with `--features panic-probe`, a reachable panic is linked in on purpose so that the
@@ -14,6 +15,19 @@ mod stack;
 mod dataset {
     include!(concat!(env!("OUT_DIR"), "/dataset.rs"));
 }
+
+mod network {
+    include!(concat!(env!("OUT_DIR"), "/network.rs"));
+}
+
+/// The network in flash, as `run` takes it.
+const TENSORS: run::NetworkTensors<'static> = run::NetworkTensors {
+    shape: network::SHAPE,
+    weights: &network::WEIGHTS,
+    time_frequencies: &network::TIME_FREQUENCIES,
+    data_mean: &network::DATA_MEAN,
+    data_std: network::DATA_STD,
+};
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hio};
@@ -32,7 +46,7 @@ fn main() -> ! {
         line.hex(dataset::DATA[index].to_bits()).send(&mut stream);
     }
     let painted = stack::paint();
-    let result = run::run(&dataset::DATA, dataset::DIM, |config, index, sample| {
+    let result = run::run(&dataset::DATA, dataset::DIM, &TENSORS, |config, index, sample| {
         line.text(config.name()).text(" ").decimal(index);
         for value in sample {
             line.text(" ").hex(value.to_bits());

@@ -1,12 +1,14 @@
 //! The run the firmware and its host twin both perform, in `no_std` code shared by both: the
 //! default 2-D set, the reverse VP-SDE (linear β, Euler–Maruyama, geometric grid of `STEPS`
 //! steps to t_min = 10⁻³, denoised), `SAMPLES` samples from the xoshiro256++ streams of `SEED`,
-//! with the exact score and with the kernel-smoothed score (h = 0.1, Gauss–Hermite order 4).
+//! with the exact score, with the kernel-smoothed score (h = 0.1, Gauss–Hermite order 4), and
+//! with the learned score of the network held in flash (d = 2, width 32, depth 2).
 
 use smoothscore_core::rng::SampleStreams;
 use smoothscore_core::{
     Bandwidth, Dataset, EmpiricalScore, Error, FinalStep, Integrator, KernelRule,
-    KernelSmoothedScore, Process, ReverseSampler, ScoreField, Spacing, Workspace,
+    KernelSmoothedScore, Network, NetworkScore, NetworkShape, Process, ReverseSampler, ScoreField,
+    Spacing, Workspace,
 };
 
 /// Seed of the sample streams.
@@ -18,24 +20,45 @@ pub const STEPS: usize = 100;
 /// Largest dimension the fixed buffers hold (Workspace and kernel buffers).
 pub const CAPACITY: usize = 8;
 
-/// The two configurations.
+/// The widest vector of the score network the fixed buffers hold (max(d + 2K, width)).
+pub const NETWORK_CAPACITY: usize = 32;
+
+/// The score network's architecture and tensors (from the build script).
+#[derive(Clone, Copy, Debug)]
+pub struct NetworkTensors<'a> {
+    /// The architecture.
+    pub shape: NetworkShape,
+    /// The flat weights.
+    pub weights: &'a [f32],
+    /// The frequencies ω_k.
+    pub time_frequencies: &'a [f32],
+    /// The data mean μ.
+    pub data_mean: &'a [f32],
+    /// σ_data.
+    pub data_std: f32,
+}
+
+/// The three configurations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Config {
     /// The exact empirical score.
     Exact,
     /// K_h * s with h = 0.1, 16 Gauss–Hermite points.
     Kernel,
+    /// The learned score −ε̂/σ_t of the network.
+    Network,
 }
 
 impl Config {
-    /// Both, in print order.
-    pub const ALL: [Config; 2] = [Config::Exact, Config::Kernel];
+    /// All, in print order.
+    pub const ALL: [Config; 3] = [Config::Exact, Config::Kernel, Config::Network];
 
     /// The label printed before each sample.
     pub fn name(self) -> &'static str {
         match self {
             Config::Exact => "exact",
             Config::Kernel => "kernel",
+            Config::Network => "network",
         }
     }
 }
@@ -64,6 +87,7 @@ fn draw<S: ScoreField>(
 pub fn run(
     data: &[f32],
     dim: usize,
+    tensors: &NetworkTensors<'_>,
     mut emit: impl FnMut(Config, usize, &[f32]),
 ) -> Result<(), Error> {
     let dataset = Dataset::new(data, dim)?;
@@ -87,6 +111,17 @@ pub fn run(
                     KernelRule::GaussHermite { order: 4 },
                 )?;
                 draw(&smoothed, &sampler, dim, config, &mut emit)?
+            }
+            Config::Network => {
+                let network = Network::new(
+                    tensors.shape,
+                    tensors.weights,
+                    tensors.time_frequencies,
+                    tensors.data_mean,
+                    tensors.data_std,
+                )?;
+                let learned = NetworkScore::<NETWORK_CAPACITY>::new(network, process)?;
+                draw(&learned, &sampler, dim, config, &mut emit)?
             }
         }
     }
