@@ -13,7 +13,8 @@ fn main() {
     std::fs::copy("memory.x", out.join("memory.x")).expect("memory.x is readable");
     let csv = std::fs::read_to_string("../fixtures/default-2d.csv").expect("the fixture exists");
     let (data, dim) = data_gen::parse(&csv);
-    std::fs::write(out.join("dataset.rs"), data_gen::generate(&data, dim)).expect("OUT_DIR is writable");
+    std::fs::write(out.join("dataset.rs"), data_gen::generate(&data, dim))
+        .expect("OUT_DIR is writable");
     std::fs::write(out.join("network.rs"), network_gen::generate(&data, dim))
         .expect("OUT_DIR is writable");
     println!("cargo:rustc-link-search={}", out.display());

@@ -39,7 +39,14 @@ pub fn generate(data: &[f32], dim: usize) -> String {
     assert_eq!(dim, DIM, "the network is built for 2-D data");
     let rows = data.len() / dim;
     let mean: Vec<f64> = (0..dim)
-        .map(|k| data.iter().skip(k).step_by(dim).map(|&v| f64::from(v)).sum::<f64>() / rows as f64)
+        .map(|k| {
+            data.iter()
+                .skip(k)
+                .step_by(dim)
+                .map(|&v| f64::from(v))
+                .sum::<f64>()
+                / rows as f64
+        })
         .collect();
     let squares: f64 = data
         .iter()
@@ -79,7 +86,11 @@ pub fn generate(data: &[f32], dim: usize) -> String {
         ("TIME_FREQUENCIES", "The frequencies ω_k.", &frequencies),
         ("DATA_MEAN", "The data mean μ.", &mean),
     ] {
-        let _ = writeln!(source, "/// {doc}\npub static {name}: [f32; {}] = [", values.len());
+        let _ = writeln!(
+            source,
+            "/// {doc}\npub static {name}: [f32; {}] = [",
+            values.len()
+        );
         for v in values {
             let _ = writeln!(source, "    f32::from_bits(0x{:08x}),", v.to_bits());
         }

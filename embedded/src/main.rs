@@ -46,13 +46,18 @@ fn main() -> ! {
         line.hex(dataset::DATA[index].to_bits()).send(&mut stream);
     }
     let painted = stack::paint();
-    let result = run::run(&dataset::DATA, dataset::DIM, &TENSORS, |config, index, sample| {
-        line.text(config.name()).text(" ").decimal(index);
-        for value in sample {
-            line.text(" ").hex(value.to_bits());
-        }
-        line.send(&mut stream);
-    });
+    let result = run::run(
+        &dataset::DATA,
+        dataset::DIM,
+        &TENSORS,
+        |config, index, sample| {
+            line.text(config.name()).text(" ").decimal(index);
+            for value in sample {
+                line.text(" ").hex(value.to_bits());
+            }
+            line.send(&mut stream);
+        },
+    );
     let used = stack::high_water(painted);
     match result {
         Ok(()) => {

@@ -197,7 +197,10 @@ impl<'a> Network<'a> {
             let (output, activation) = if l == shape.depth {
                 (&mut *out, None)
             } else {
-                (next.get_mut(..outputs).ok_or(too_small)?, Some(shape.activation))
+                (
+                    next.get_mut(..outputs).ok_or(too_small)?,
+                    Some(shape.activation),
+                )
             };
             dense(layer, bias, input, output, activation);
             core::mem::swap(&mut current, &mut next);

@@ -53,13 +53,18 @@ fn main() {
         math_report();
         return;
     }
-    let result = run::run(&dataset::DATA, dataset::DIM, &TENSORS, |config, index, sample| {
-        let bits: Vec<String> = sample
-            .iter()
-            .map(|v| format!("{:08x}", v.to_bits()))
-            .collect();
-        println!("{} {} {}", config.name(), index, bits.join(" "));
-    });
+    let result = run::run(
+        &dataset::DATA,
+        dataset::DIM,
+        &TENSORS,
+        |config, index, sample| {
+            let bits: Vec<String> = sample
+                .iter()
+                .map(|v| format!("{:08x}", v.to_bits()))
+                .collect();
+            println!("{} {} {}", config.name(), index, bits.join(" "));
+        },
+    );
     if let Err(error) = result {
         eprintln!("error {error}");
         std::process::exit(1);
