@@ -16,19 +16,6 @@ mod dataset {
     include!(concat!(env!("OUT_DIR"), "/dataset.rs"));
 }
 
-mod network {
-    include!(concat!(env!("OUT_DIR"), "/network.rs"));
-}
-
-/// The network in flash, as `run` takes it.
-const TENSORS: run::NetworkTensors<'static> = run::NetworkTensors {
-    shape: network::SHAPE,
-    weights: &network::WEIGHTS,
-    time_frequencies: &network::TIME_FREQUENCIES,
-    data_mean: &network::DATA_MEAN,
-    data_std: network::DATA_STD,
-};
-
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hio};
 use output::Line;
@@ -46,18 +33,13 @@ fn main() -> ! {
         line.hex(dataset::DATA[index].to_bits()).send(&mut stream);
     }
     let painted = stack::paint();
-    let result = run::run(
-        &dataset::DATA,
-        dataset::DIM,
-        &TENSORS,
-        |config, index, sample| {
-            line.text(config.name()).text(" ").decimal(index);
-            for value in sample {
-                line.text(" ").hex(value.to_bits());
-            }
-            line.send(&mut stream);
-        },
-    );
+    let result = run::run(&dataset::DATA, dataset::DIM, |config, index, sample| {
+        line.text(config.name()).text(" ").decimal(index);
+        for value in sample {
+            line.text(" ").hex(value.to_bits());
+        }
+        line.send(&mut stream);
+    });
     let used = stack::high_water(painted);
     match result {
         Ok(()) => {

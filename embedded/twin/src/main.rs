@@ -8,19 +8,6 @@ mod dataset {
     include!(concat!(env!("OUT_DIR"), "/dataset.rs"));
 }
 
-mod network {
-    include!(concat!(env!("OUT_DIR"), "/network.rs"));
-}
-
-/// The network in flash, as `run` takes it.
-const TENSORS: run::NetworkTensors<'static> = run::NetworkTensors {
-    shape: network::SHAPE,
-    weights: &network::WEIGHTS,
-    time_frequencies: &network::TIME_FREQUENCIES,
-    data_mean: &network::DATA_MEAN,
-    data_std: network::DATA_STD,
-};
-
 /// Max relative error of the core's exp, ln and sqrt (libm, or micromath with `fast-math`)
 /// against f64 over log-spaced grids.
 fn math_report() {
@@ -53,18 +40,13 @@ fn main() {
         math_report();
         return;
     }
-    let result = run::run(
-        &dataset::DATA,
-        dataset::DIM,
-        &TENSORS,
-        |config, index, sample| {
-            let bits: Vec<String> = sample
-                .iter()
-                .map(|v| format!("{:08x}", v.to_bits()))
-                .collect();
-            println!("{} {} {}", config.name(), index, bits.join(" "));
-        },
-    );
+    let result = run::run(&dataset::DATA, dataset::DIM, |config, index, sample| {
+        let bits: Vec<String> = sample
+            .iter()
+            .map(|v| format!("{:08x}", v.to_bits()))
+            .collect();
+        println!("{} {} {}", config.name(), index, bits.join(" "));
+    });
     if let Err(error) = result {
         eprintln!("error {error}");
         std::process::exit(1);
