@@ -83,6 +83,13 @@ pub enum Error {
         /// The largest dimension this build handles.
         max: usize,
     },
+    /// A sampler, grid or option that the process does not support.
+    Unsupported {
+        /// What was asked for (an integrator's name, a grid).
+        feature: &'static str,
+        /// The process that refuses it.
+        process: &'static str,
+    },
     /// A score network's shape is unusable: a zero size (`dim`, `width`, `depth`), or sizes whose
     /// parameter count or layer width overflows `usize`.
     InvalidShape {
@@ -128,6 +135,7 @@ impl Error {
             Error::InvalidParameter { .. } => "InvalidParameter",
             Error::CapacityExceeded { .. } => "CapacityExceeded",
             Error::WideDataNotBuilt { .. } => "WideDataNotBuilt",
+            Error::Unsupported { .. } => "Unsupported",
             Error::InvalidShape { .. } => "InvalidShape",
             Error::TensorLength { .. } => "TensorLength",
             Error::WrongNetworkOutput { .. } => "WrongNetworkOutput",
@@ -183,6 +191,9 @@ impl fmt::Display for Error {
                 "data of dimension {dim} needs the wide path, which this build of smoothscore-core \
                  leaves out (it handles d <= {max}): enable the core's `wide` feature"
             ),
+            Error::Unsupported { feature, process } => {
+                write!(f, "{feature} does not apply to the {process}")
+            }
             Error::InvalidShape { name, value } => {
                 write!(f, "invalid network shape: {name} = {value}")
             }

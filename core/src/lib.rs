@@ -13,8 +13,10 @@
 //!   [`NetworkDrift`]).
 //! - [`pinned`], [`pinned_smoothed`]: the Föllmer drift of the pinned Brownian motion, exact and
 //!   kernel-smoothed.
-//! - [`sampler`]: reverse SDE (Euler–Maruyama), probability-flow ODE (Euler, Heun), pinned EM;
-//!   one sample at a time, or B in lockstep with a batched score.
+//! - [`sampler`]: reverse SDE (Euler–Maruyama), probability-flow ODE (Euler, Heun), DDIM,
+//!   DPM-Solver++(2M), EDM's stochastic Heun, on grids in t or in noise level (Karras), from the
+//!   standard or a moment-matched prior; pinned EM; one sample at a time, or B in lockstep with
+//!   a batched score.
 //! - [`rng`]: the deterministic f32 normal sampler and the per-sample stream rule.
 //! - [`lane_vector`]: 16 f32 lanes as one value (portable here; hosts plug in SIMD registers).
 //! - [`lanes`]: the fixed-order 16-lane reductions that make the bits target-independent.
@@ -81,8 +83,8 @@ pub use network::{
 pub use pinned::{DriftField, PinnedBrownianMotion};
 pub use pinned_smoothed::KernelSmoothedPinned;
 pub use sampler::{
-    FinalStep, Integrator, PinnedSampler, ReverseSampler, Spacing, TimeGrid, TrialScoreNeeded,
-    Workspace,
+    EdmChurn, FinalStep, Integrator, PinnedSampler, Prior, ReverseSampler, Spacing, StepPlan,
+    TimeGrid, TrialScoreNeeded, Workspace,
 };
 pub use schedule::Process;
 pub use score::{EmpiricalScore, ScoreField};

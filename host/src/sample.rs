@@ -140,7 +140,7 @@ pub fn draw_samples(data: &Matrix, config: &SampleConfig) -> Result<Matrix> {
 fn reverse_sampler(
     process: smoothscore_core::Process,
     config: &SampleConfig,
-) -> Result<ReverseSampler> {
+) -> Result<ReverseSampler<'static>> {
     ReverseSampler::new(
         process,
         config.integrator,
