@@ -9,7 +9,9 @@ use crate::batched::BatchScoreField;
 use crate::error::{Error, Input};
 use crate::pinned::DriftField;
 use crate::rng::SampleStreams;
-use crate::sampler::{FinalStep, Integrator, PinnedSampler, ReverseSampler, Spacing, Workspace};
+use crate::sampler::{
+    EdmChurn, FinalStep, Integrator, PinnedSampler, ReverseSampler, Spacing, Workspace,
+};
 use crate::schedule::Process;
 use crate::score::ScoreField;
 use crate::score_kind::AnyScore;
