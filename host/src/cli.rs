@@ -1,16 +1,16 @@
 //! The command-line interface: clap definitions and the functions each command runs.
 //! `main` only parses, calls [`run`], prints its report, and turns an error into one line.
 
-use crate::builtin;
-use crate::evaluate::{evaluate, Quantity};
-use crate::formats::{read_matrix, write_matrix, Format};
+use crate::data::builtin;
+use crate::io::formats::{read_matrix, write_matrix, Format};
+use crate::io::output::write_atomic;
 use crate::matrix::Matrix;
 use crate::metrics::nearest_summary;
-use crate::output::write_atomic;
-use crate::process_spec::{describe, ProcessOptions};
-use crate::sample::{draw_samples, SampleConfig};
-use crate::score_spec::{self, ScoreChoiceArgs};
-use crate::svg;
+use crate::plot::svg;
+use crate::sampling::evaluate::{evaluate, Quantity};
+use crate::sampling::process_spec::{describe, ProcessOptions};
+use crate::sampling::sample::{draw_samples, SampleConfig};
+use crate::sampling::score_spec::{self, ScoreChoiceArgs};
 use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand};
 use smoothscore_core::{FinalStep, Integrator, Spacing};
@@ -43,15 +43,15 @@ pub enum Command {
     /// The f32 core against the f64 reference (validated in 192-bit): ULP report per quantity.
     Crosscheck(CrosscheckArgs),
     /// Data sets: list, generate to a file, describe a file.
-    Data(crate::cmd_data::DataArgs),
+    Data(crate::commands::data::DataArgs),
     /// Sample-quality metrics against the training set and a held-out set.
-    Eval(crate::cmd_eval::EvalArgs),
+    Eval(crate::commands::eval::EvalArgs),
     /// Reproduce the seeds' experiments as tables (memorization, interpolation, …).
     Experiment(crate::experiment::ExperimentArgs),
     /// Re-run the command recorded in a `.manifest.json` and report whether the bits match.
     Reproduce(ReproduceArgs),
     /// Speed of the score kernel: GFLOP/s, fraction of peak, pairs/s, bandwidth, peers.
-    Bench(crate::bench::BenchArgs),
+    Bench(crate::commands::bench::BenchArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout.
@@ -263,8 +263,8 @@ pub fn run(cli: Cli) -> Result<String> {
         Command::Score(args) => run_score(&args),
         Command::Density(args) => run_density(&args),
         Command::Crosscheck(args) => run_crosscheck(&args),
-        Command::Data(args) => crate::cmd_data::run(&args),
-        Command::Eval(args) => crate::cmd_eval::run(&args),
+        Command::Data(args) => crate::commands::data::run(&args),
+        Command::Eval(args) => crate::commands::eval::run(&args),
         Command::Experiment(args) => crate::experiment::run(&args),
         Command::Reproduce(args) => {
             let report = crate::manifest::reproduce(&args.manifest);
@@ -288,9 +288,9 @@ pub fn run(cli: Cli) -> Result<String> {
                 }
             }
         }
-        Command::Bench(args) => crate::bench::run(&args),
-        Command::Completions(args) => crate::docs::completions(args.shell),
-        Command::Manpage => crate::docs::manpage(),
+        Command::Bench(args) => crate::commands::bench::run(&args),
+        Command::Completions(args) => crate::commands::docs::completions(args.shell),
+        Command::Manpage => crate::commands::docs::manpage(),
     }
 }
 
@@ -352,7 +352,10 @@ fn run_sample(args: &SampleArgs) -> Result<String> {
     }
     if let Some(plot) = &args.plot_trajectories {
         crate::plot::require_png(plot)?;
-        if !matches!(config.process, crate::process_spec::ProcessSpec::Reverse(_)) {
+        if !matches!(
+            config.process,
+            crate::sampling::process_spec::ProcessSpec::Reverse(_)
+        ) {
             bail!("--plot-trajectories draws the reverse-time processes, not pbm");
         }
     }
@@ -369,7 +372,7 @@ fn run_sample(args: &SampleArgs) -> Result<String> {
         write_sample_plot(plot, &data, &samples, &title)?;
     }
     if let Some(plot) = &args.plot_trajectories {
-        let paths = crate::sample::trajectories(&data, &config, 8)?;
+        let paths = crate::sampling::sample::trajectories(&data, &config, 8)?;
         let title = format!(
             "{} paths, {} {}, {}",
             paths.len(),
@@ -377,7 +380,7 @@ fn run_sample(args: &SampleArgs) -> Result<String> {
             args.sampler,
             score_spec::describe(&config.score)
         );
-        crate::output::write_atomic_with(plot, |tmp| {
+        crate::io::output::write_atomic_with(plot, |tmp| {
             crate::plot::trajectories(tmp, &data, &paths, &title)
         })?;
     }
@@ -435,11 +438,11 @@ fn write_sample_plot(path: &Path, data: &Matrix, samples: &Matrix, title: &str) 
         "png" if data.cols() == 784 => {
             let shown = samples.rows().min(16);
             let first = Matrix::new(shown, 784, samples.values()[..shown * 784].to_vec())?;
-            crate::output::write_atomic_with(path, |tmp| {
+            crate::io::output::write_atomic_with(path, |tmp| {
                 crate::plot::image_grid(tmp, data, &first, 28, 28, title)
             })
         }
-        _ => crate::output::write_atomic_with(path, |tmp| {
+        _ => crate::io::output::write_atomic_with(path, |tmp| {
             crate::plot::scatter(tmp, data, samples, title)
         }),
     }
@@ -486,7 +489,8 @@ fn run_score(args: &ScoreArgs) -> Result<String> {
 fn run_density(args: &DensityArgs) -> Result<String> {
     Format::from_path(&args.out)?;
     let data = load_data(args.data.as_deref())?;
-    let crate::process_spec::ProcessSpec::Reverse(process) = args.process.options().resolve()?
+    let crate::sampling::process_spec::ProcessSpec::Reverse(process) =
+        args.process.options().resolve()?
     else {
         bail!("the LED-KDE is defined for the reverse-time processes, not pbm");
     };
@@ -500,13 +504,13 @@ fn run_density(args: &DensityArgs) -> Result<String> {
             bail!("--score pl/smoothed-pl has no LED-KDE; use exact or kernel")
         }
     };
-    let density = crate::led_kde_grid::led_kde_on_grid(
+    let density = crate::sampling::led_kde_grid::led_kde_on_grid(
         &data,
         process,
         args.t,
         bandwidth,
         rule,
-        crate::led_kde_grid::GridSpec {
+        crate::sampling::led_kde_grid::GridSpec {
             points: args.grid,
             margin: args.margin,
         },
@@ -554,8 +558,12 @@ fn run_crosscheck(args: &CrosscheckArgs) -> Result<String> {
             data.values()[..rows * data.cols()].to_vec(),
         )?;
     }
-    let mut reports = crate::crosscheck::run(&crate::crosscheck::Core, &data, args.queries)?;
-    reports.push(crate::crosscheck::exp_report(args.exp_stride));
+    let mut reports = crate::reference::crosscheck::run(
+        &crate::reference::crosscheck::Core,
+        &data,
+        args.queries,
+    )?;
+    reports.push(crate::reference::crosscheck::exp_report(args.exp_stride));
     let violations: usize = reports.iter().map(|r| r.violations).sum();
     let report = if args.json {
         let object: serde_json::Map<String, serde_json::Value> =
@@ -566,7 +574,7 @@ fn run_crosscheck(args: &CrosscheckArgs) -> Result<String> {
             "{} training points, d = {}; errors in f32 ULPs of each output's scale\n{}",
             data.rows(),
             data.cols(),
-            crate::crosscheck::render(&reports)
+            crate::reference::crosscheck::render(&reports)
         )
     };
     if violations > 0 {

@@ -1,12 +1,12 @@
 //! `smoothscore data`: list the built-in and synthetic data sets, generate one to a file, and
 //! describe a data file (N, d, mean, covariance spectrum).
 
-use crate::builtin::default_2d;
+use crate::data::builtin::default_2d;
+use crate::data::synthetic::{circle, funnel, line_points, two_moons, GaussianMixture};
 use crate::experiment::variance::symmetric_eigen;
-use crate::formats::{read_matrix, write_matrix, Format};
-use crate::idx::{load_images, IdxOptions, PixelScale};
+use crate::io::formats::{read_matrix, write_matrix, Format};
+use crate::io::idx::{load_images, IdxOptions, PixelScale};
 use crate::matrix::Matrix;
-use crate::synthetic::{circle, funnel, line_points, two_moons, GaussianMixture};
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;

@@ -2,9 +2,9 @@
 //! parallel over rows (each row is independent, so the bits do not depend on the thread count).
 
 use crate::matrix::Matrix;
-use crate::process_spec::ProcessSpec;
-use crate::sample::with_threads;
-use crate::score_spec::{self, ScoreSpec};
+use crate::sampling::process_spec::ProcessSpec;
+use crate::sampling::sample::with_threads;
+use crate::sampling::score_spec::{self, ScoreSpec};
 use anyhow::{anyhow, bail, Result};
 use rayon::prelude::*;
 use smoothscore_core::{Dataset, DriftField, EmpiricalScore, PinnedBrownianMotion, ScoreField};

@@ -10,8 +10,8 @@
 //! pinned process and trajectories go sample by sample.
 
 use crate::matrix::Matrix;
-use crate::process_spec::ProcessSpec;
-use crate::score_spec::{self, ScoreSpec};
+use crate::sampling::process_spec::ProcessSpec;
+use crate::sampling::score_spec::{self, ScoreSpec};
 use crate::simd::{Simd, SimdScore};
 use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
