@@ -4,11 +4,11 @@
 use crate::builtin;
 use crate::evaluate::{evaluate, Quantity};
 use crate::formats::{read_matrix, write_matrix, Format};
-use crate::matrix::Matrix;
+use crate::matrix::{Matrix, MatrixView};
 use crate::metrics::nearest_summary;
 use crate::output::write_atomic;
 use crate::process_spec::{describe, ProcessOptions};
-use crate::sample::{draw_samples, SampleConfig};
+use crate::sample::SampleConfig;
 use crate::score_spec::{self, ScoreChoiceArgs};
 use crate::svg;
 use anyhow::{bail, Result};
@@ -46,6 +46,8 @@ pub enum Command {
     Data(crate::cmd_data::DataArgs),
     /// Sample-quality metrics against the training set and a held-out set.
     Eval(crate::cmd_eval::EvalArgs),
+    /// Join the rows of CSV/NPY files in order (the shards of `sample --shard`) into one file.
+    Concat(crate::cmd_concat::ConcatArgs),
     /// Reproduce the seeds' experiments as tables (memorization, interpolation, …).
     Experiment(crate::experiment::ExperimentArgs),
     /// Re-run the command recorded in a `.manifest.json` and report whether the bits match.
@@ -77,7 +79,7 @@ pub struct ReproduceArgs {
 }
 
 /// Options that choose the forward process.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct ProcessArgs {
     /// Forward process: vp, ou, ve, brownian, pbm (pinned Brownian motion).
     #[arg(long, default_value = "vp")]
@@ -150,6 +152,10 @@ pub struct SampleArgs {
     /// Seed of the random streams (sample j uses the xoshiro256++ stream jumped j times).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Draw only shard k of K (k from 0 to K − 1): samples ⌊k·n/K⌋ to ⌊(k+1)·n/K⌋ − 1 of the
+    /// run, each on its own stream, so the K outputs concatenated in order are the whole run.
+    #[arg(long, value_name = "k/K")]
+    pub shard: Option<crate::shard::Shard>,
     /// Output file (.csv: one sample per row, no header; .npy: f32).
     #[arg(long, default_value = "samples.csv")]
     pub out: PathBuf,
@@ -183,6 +189,20 @@ pub struct ScoreArgs {
     /// Time t.
     #[arg(long, allow_negative_numbers = true)]
     pub t: f32,
+    /// What to evaluate, under which process.
+    #[command(flatten)]
+    pub options: ScoreOptions,
+    /// Output file (.csv or .npy).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The `score` options besides its files and t: the quantity, the process, the score.
+#[derive(Clone, Debug, Args)]
+pub struct ScoreOptions {
     /// The forward process.
     #[command(flatten)]
     pub process: ProcessArgs,
@@ -192,15 +212,35 @@ pub struct ScoreArgs {
     /// The score (for --what score).
     #[command(flatten)]
     pub score: ScoreChoiceArgs,
-    /// Output file (.csv or .npy).
-    #[arg(long)]
-    pub out: PathBuf,
     /// Worker threads (0: all cores). The output does not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
+}
+
+/// The `score` command's computation on matrices in memory: `options.what` at time `t` for every
+/// row of `queries`, with `data` as the training set (both borrowed, no copy).
+///
+/// ```
+/// use smoothscore::cli::{score_queries, ScoreOptions};
+/// use smoothscore::matrix::MatrixView;
+/// use smoothscore::options::parse_options;
+/// let options: ScoreOptions = parse_options("score", &[("what".into(), Some("mean".into()))]).unwrap();
+/// let data = [0.0f32, 0.0, 1.0, 1.0];
+/// let data = MatrixView::new(2, 2, &data).unwrap();
+/// let mean = score_queries(data, data, 1e-3, &options).unwrap();
+/// // At small t each training point is its own posterior mean.
+/// assert!((mean.values()[2] - 1.0).abs() < 1e-6);
+/// ```
+pub fn score_queries(
+    data: MatrixView<'_>,
+    queries: MatrixView<'_>,
+    t: f32,
+    options: &ScoreOptions,
+) -> Result<Matrix> {
+    let quantity = Quantity::parse(&options.what)?;
+    let spec = options.process.options().resolve()?;
+    let score = options.score.resolve(data.cols())?;
+    evaluate(data, queries, &spec, &score, t, quantity, options.threads)
 }
 
 /// `smoothscore crosscheck`.
@@ -265,6 +305,7 @@ pub fn run(cli: Cli) -> Result<String> {
         Command::Crosscheck(args) => run_crosscheck(&args),
         Command::Data(args) => crate::cmd_data::run(&args),
         Command::Eval(args) => crate::cmd_eval::run(&args),
+        Command::Concat(args) => crate::cmd_concat::run(&args),
         Command::Experiment(args) => crate::experiment::run(&args),
         Command::Reproduce(args) => {
             let report = crate::manifest::reproduce(&args.manifest);
@@ -343,6 +384,32 @@ pub fn sample_config(args: &SampleArgs, dim: usize) -> Result<SampleConfig> {
     })
 }
 
+/// The `sample` command's computation on a training set in memory (borrowed, no copy): the
+/// run's configuration and its samples (with `--shard`, the shard's rows only).
+///
+/// ```
+/// use smoothscore::cli::{sample_rows, SampleArgs};
+/// use smoothscore::options::parse_options;
+/// let data = smoothscore::builtin::default_2d().unwrap();
+/// let options = |shard: Option<&str>| {
+///     let mut pairs = vec![("n-samples".to_string(), Some("5".to_string())), ("steps".into(), Some("20".into()))];
+///     pairs.extend(shard.map(|s| ("shard".to_string(), Some(s.to_string()))));
+///     parse_options::<SampleArgs>("sample", &pairs).unwrap()
+/// };
+/// let (_, all) = sample_rows(&options(None), data.view()).unwrap();
+/// let (_, last) = sample_rows(&options(Some("1/2")), data.view()).unwrap();
+/// assert_eq!(last.values(), &all.values()[2 * 2..]);
+/// ```
+pub fn sample_rows(args: &SampleArgs, data: MatrixView<'_>) -> Result<(SampleConfig, Matrix)> {
+    let config = sample_config(args, data.cols())?;
+    let samples = match args.shard {
+        Some(shard) => shard.samples(config.n_samples)?,
+        None => 0..config.n_samples,
+    };
+    let rows = crate::sample::draw_sample_range(data, &config, samples)?;
+    Ok((config, rows))
+}
+
 fn run_sample(args: &SampleArgs) -> Result<String> {
     Format::from_path(&args.out)?;
     let data = load_data(args.data.as_deref())?;
@@ -356,7 +423,10 @@ fn run_sample(args: &SampleArgs) -> Result<String> {
             bail!("--plot-trajectories draws the reverse-time processes, not pbm");
         }
     }
-    let samples = draw_samples(&data, &config)?;
+    if args.shard.is_some() && args.plot_trajectories.is_some() {
+        bail!("--plot-trajectories draws the first samples of the whole run; leave out --shard");
+    }
+    let (_, samples) = sample_rows(args, data.view())?;
     write_matrix(&args.out, &samples)?;
     if let Some(plot) = &args.plot {
         let title = format!(
@@ -447,26 +517,17 @@ fn write_sample_plot(path: &Path, data: &Matrix, samples: &Matrix, title: &str) 
 
 fn run_score(args: &ScoreArgs) -> Result<String> {
     Format::from_path(&args.out)?;
-    let quantity = Quantity::parse(&args.what)?;
-    let spec = args.process.options().resolve()?;
+    Quantity::parse(&args.options.what)?;
+    let spec = args.options.process.options().resolve()?;
     let data = read_matrix(&args.data)?;
     let queries = read_matrix(&args.queries)?;
-    let score = args.score.resolve(data.cols())?;
-    let out = evaluate(
-        &data,
-        &queries,
-        &spec,
-        &score,
-        args.t,
-        quantity,
-        args.threads,
-    )?;
+    let out = score_queries(data.view(), queries.view(), args.t, &args.options)?;
     write_matrix(&args.out, &out)?;
     if args.json {
         return Ok(serde_json::to_string_pretty(&serde_json::json!({
             "rows": out.rows(),
             "cols": out.cols(),
-            "what": args.what,
+            "what": args.options.what,
             "t": args.t,
             "process": describe(&spec),
             "out": args.out.display().to_string(),
@@ -476,7 +537,7 @@ fn run_score(args: &ScoreArgs) -> Result<String> {
         "wrote {} rows × {} columns ({} at t = {}, {}) to {}",
         out.rows(),
         out.cols(),
-        args.what,
+        args.options.what,
         args.t,
         describe(&spec),
         args.out.display()

@@ -23,6 +23,17 @@ pub struct EvalArgs {
     /// Held-out test set (or draws of the true law) for the distribution distances.
     #[arg(long)]
     pub test: Option<PathBuf>,
+    /// The metrics' parameters.
+    #[command(flatten)]
+    pub options: EvalOptions,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The parameters of the metrics (the `eval` options besides its files).
+#[derive(Clone, Debug, Args)]
+pub struct EvalOptions {
     /// Radius of the "within r of a training point" fraction.
     #[arg(long, default_value_t = 1e-3)]
     pub radius: f64,
@@ -32,9 +43,6 @@ pub struct EvalArgs {
     /// Seed of the projections.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// Mean leave-one-out nearest-neighbour distance within `train`.
@@ -58,7 +66,7 @@ pub fn metrics(
     samples: &Matrix,
     train: &Matrix,
     test: Option<&Matrix>,
-    args: &EvalArgs,
+    args: &EvalOptions,
 ) -> Result<Map<String, Value>> {
     let dim = train.cols();
     check_dims("the samples file", samples, dim)?;
@@ -128,7 +136,7 @@ pub fn run(args: &EvalArgs) -> Result<String> {
     let samples = read_matrix(&args.samples)?;
     let train = read_matrix(&args.train)?;
     let test = args.test.as_deref().map(read_matrix).transpose()?;
-    let values = metrics(&samples, &train, test.as_ref(), args)?;
+    let values = metrics(&samples, &train, test.as_ref(), &args.options)?;
     if args.json {
         return Ok(serde_json::to_string_pretty(&Value::Object(values))?);
     }

@@ -1,7 +1,7 @@
 //! The `score` command's computation: a core quantity at time t for every query row, in
 //! parallel over rows (each row is independent, so the bits do not depend on the thread count).
 
-use crate::matrix::Matrix;
+use crate::matrix::{Matrix, MatrixView};
 use crate::process_spec::ProcessSpec;
 use crate::sample::with_threads;
 use crate::score_spec::{self, ScoreSpec};
@@ -51,7 +51,7 @@ fn score_batched(
     dataset: &Dataset<'_>,
     process: &smoothscore_core::Process,
     t: f32,
-    queries: &Matrix,
+    queries: MatrixView<'_>,
     threads: usize,
 ) -> Result<Matrix> {
     let dim = dataset.dim();
@@ -118,16 +118,33 @@ pub fn score_blocks(
     })
 }
 
-/// Evaluates `quantity` at time `t` for every row of `queries`.
-pub fn evaluate(
-    data: &Matrix,
-    queries: &Matrix,
+/// Evaluates `quantity` at time `t` for every row of `queries` (both matrices borrowed: a
+/// `&Matrix` or a [`MatrixView`] of values held elsewhere, read without a copy).
+///
+/// ```
+/// use smoothscore::evaluate::{evaluate, Quantity};
+/// use smoothscore::matrix::MatrixView;
+/// use smoothscore::process_spec::ProcessSpec;
+/// use smoothscore::score_spec::ScoreSpec;
+/// let data = [0.0f32, 0.0, 1.0, 1.0];
+/// let queries = [0.5f32, 0.5];
+/// let data = MatrixView::new(2, 2, &data).unwrap();
+/// let queries = MatrixView::new(1, 2, &queries).unwrap();
+/// let process = ProcessSpec::Reverse(smoothscore_core::Process::VP_LINEAR);
+/// let mean = evaluate(data, queries, &process, &ScoreSpec::Exact, 0.5, Quantity::Mean, 1).unwrap();
+/// // Halfway between the two points, both are equally likely: the posterior mean is the midpoint.
+/// assert!((mean.values()[0] - 0.5).abs() < 1e-6 && (mean.values()[1] - 0.5).abs() < 1e-6);
+/// ```
+pub fn evaluate<'a>(
+    data: impl Into<MatrixView<'a>>,
+    queries: impl Into<MatrixView<'a>>,
     spec: &ProcessSpec,
     score: &ScoreSpec,
     t: f32,
     quantity: Quantity,
     threads: usize,
 ) -> Result<Matrix> {
+    let (data, queries) = (data.into(), queries.into());
     let dim = data.cols();
     if queries.cols() != dim {
         bail!(

@@ -7,6 +7,8 @@
 //! - [`formats`]: CSV and NPY reading/writing with clear errors.
 //! - [`idx`]: MNIST IDX images (raw or gzip), scaled, filtered by digit.
 //! - [`output`]: atomic writes.
+//! - [`options`]: a command's options from (name, value) pairs (the Python package's way in).
+//! - [`shard`]: one of K parts of a sampling run.
 //! - [`builtin`]: the built-in default data set.
 //! - [`process_spec`]: the process chosen on the command line.
 //! - [`score_spec`], [`line_fit`]: the score chosen on the command line (exact, kernel, PL).
@@ -21,7 +23,7 @@
 //! - [`svg`]: dependency-free SVG scatter plots.
 //! - [`manifest`]: run manifests and `reproduce`.
 //! - [`docs`]: shell completions and the man page, generated from the clap definition.
-//! - [`cmd_data`], [`cmd_eval`]: the `data` and `eval` commands.
+//! - [`cmd_data`], [`cmd_eval`], [`cmd_concat`]: the `data`, `eval` and `concat` commands.
 //! - [`reference`], [`crosscheck`]: the f64/192-bit reference and the core's cross-check.
 //! - [`cli`]: the clap definitions and commands.
 #![deny(missing_docs)]
@@ -29,6 +31,7 @@
 pub mod bench;
 pub mod builtin;
 pub mod cli;
+pub mod cmd_concat;
 pub mod cmd_data;
 pub mod cmd_eval;
 pub mod config;
@@ -44,6 +47,7 @@ pub mod line_fit;
 pub mod manifest;
 pub mod matrix;
 pub mod metrics;
+pub mod options;
 pub mod output;
 pub mod plot;
 pub mod process_spec;
@@ -51,6 +55,7 @@ pub mod progress;
 pub mod reference;
 pub mod sample;
 pub mod score_spec;
+pub mod shard;
 pub mod simd;
 pub mod svg;
 pub mod synthetic;
