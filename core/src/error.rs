@@ -13,6 +13,12 @@ pub enum Input {
     Time,
     /// A process or sampler parameter.
     Parameter,
+    /// The flat weights of a score network ([`crate::network`]).
+    Weights,
+    /// A score network's time-feature frequencies ω_k.
+    TimeFrequencies,
+    /// A score network's data mean μ.
+    DataMean,
 }
 
 /// Errors of the core. Nothing in the core panics on data; every check lands here.
@@ -77,6 +83,38 @@ pub enum Error {
         /// The largest dimension this build handles.
         max: usize,
     },
+    /// A sampler, grid or option that the process does not support.
+    Unsupported {
+        /// What was asked for (an integrator's name, a grid).
+        feature: &'static str,
+        /// The process that refuses it.
+        process: &'static str,
+    },
+    /// A score network's shape is unusable: a zero size (`dim`, `width`, `depth`), or sizes whose
+    /// parameter count or layer width overflows `usize`.
+    InvalidShape {
+        /// The field (`dim`, `width`, `depth`, `time_features`, `parameter_count`).
+        name: &'static str,
+        /// The rejected value.
+        value: usize,
+    },
+    /// A score network's tensor has the wrong number of values for its shape.
+    TensorLength {
+        /// The tensor (`weights`, `time_frequencies`, `data_mean`).
+        tensor: &'static str,
+        /// The length the shape needs.
+        expected: usize,
+        /// The length given.
+        found: usize,
+    },
+    /// A score network predicts another quantity than the one asked for (an ε network used as a
+    /// drift, or the other way round).
+    WrongNetworkOutput {
+        /// The output the caller needs.
+        expected: &'static str,
+        /// The network's output.
+        found: &'static str,
+    },
     /// The computation overflowed f32 (e.g. every log-weight is −∞ because distances overflow).
     Overflow {
         /// What overflowed.
@@ -97,6 +135,10 @@ impl Error {
             Error::InvalidParameter { .. } => "InvalidParameter",
             Error::CapacityExceeded { .. } => "CapacityExceeded",
             Error::WideDataNotBuilt { .. } => "WideDataNotBuilt",
+            Error::Unsupported { .. } => "Unsupported",
+            Error::InvalidShape { .. } => "InvalidShape",
+            Error::TensorLength { .. } => "TensorLength",
+            Error::WrongNetworkOutput { .. } => "WrongNetworkOutput",
             Error::Overflow { .. } => "Overflow",
         }
     }
@@ -119,6 +161,9 @@ impl fmt::Display for Error {
                     Input::Query => "query",
                     Input::Time => "time t",
                     Input::Parameter => "parameter",
+                    Input::Weights => "network weights",
+                    Input::TimeFrequencies => "network time frequencies",
+                    Input::DataMean => "network data mean",
                 };
                 write!(
                     f,
@@ -145,6 +190,24 @@ impl fmt::Display for Error {
                 f,
                 "data of dimension {dim} needs the wide path, which this build of smoothscore-core \
                  leaves out (it handles d <= {max}): enable the core's `wide` feature"
+            ),
+            Error::Unsupported { feature, process } => {
+                write!(f, "{feature} does not apply to the {process}")
+            }
+            Error::InvalidShape { name, value } => {
+                write!(f, "invalid network shape: {name} = {value}")
+            }
+            Error::TensorLength {
+                tensor,
+                expected,
+                found,
+            } => write!(
+                f,
+                "network tensor {tensor} has {found} values, the shape needs {expected}"
+            ),
+            Error::WrongNetworkOutput { expected, found } => write!(
+                f,
+                "the network predicts the {found}, but the {expected} is needed"
             ),
             Error::Overflow { quantity } => {
                 write!(f, "f32 overflow while computing the {quantity}")

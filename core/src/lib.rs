@@ -9,10 +9,14 @@
 //! - [`kernel_points`], [`kernel_smoothed`]: the kernel-smoothed score K_h * s^N and the LED-KDE.
 //! - [`line_score`]: Chen's (smoothed) piecewise-linear score for data on a line, its flow map.
 //! - [`score_kind`]: one enum over every score, for run-time choice without allocation.
+//! - [`network`]: learned scores, an MLP's forward pass over borrowed weights ([`NetworkScore`],
+//!   [`NetworkDrift`]).
 //! - [`pinned`], [`pinned_smoothed`]: the Föllmer drift of the pinned Brownian motion, exact and
 //!   kernel-smoothed.
-//! - [`sampler`]: reverse SDE (Euler–Maruyama), probability-flow ODE (Euler, Heun), pinned EM;
-//!   one sample at a time, or B in lockstep with a batched score.
+//! - [`sampler`]: reverse SDE (Euler–Maruyama), probability-flow ODE (Euler, Heun), DDIM,
+//!   DPM-Solver++(2M), EDM's stochastic Heun, on grids in t or in noise level (Karras), from the
+//!   standard or a moment-matched prior; pinned EM; one sample at a time, or B in lockstep with
+//!   a batched score.
 //! - [`rng`]: the deterministic f32 normal sampler and the per-sample stream rule.
 //! - [`lane_vector`]: 16 f32 lanes as one value (portable here; hosts plug in SIMD registers).
 //! - [`lanes`]: the fixed-order 16-lane reductions that make the bits target-independent.
@@ -54,6 +58,7 @@ pub mod lane_vector;
 pub mod lanes;
 pub mod line_score;
 pub mod math;
+pub mod network;
 pub mod pinned;
 pub mod pinned_smoothed;
 pub mod rng;
@@ -72,11 +77,14 @@ pub use error::{Error, Input};
 pub use kernel_points::KernelRule;
 pub use kernel_smoothed::{Bandwidth, KernelSmoothedScore};
 pub use line_score::{LineData, LineScore, LineScoreKind};
+pub use network::{
+    Activation, Network, NetworkDrift, NetworkOutput, NetworkScore, NetworkShape, TimeInput,
+};
 pub use pinned::{DriftField, PinnedBrownianMotion};
 pub use pinned_smoothed::KernelSmoothedPinned;
 pub use sampler::{
-    FinalStep, Integrator, PinnedSampler, ReverseSampler, Spacing, TimeGrid, TrialScoreNeeded,
-    Workspace,
+    EdmChurn, FinalStep, Integrator, PinnedSampler, Prior, ReverseSampler, Spacing, StepPlan,
+    TimeGrid, TrialScoreNeeded, Workspace,
 };
 pub use schedule::Process;
 pub use score::{EmpiricalScore, ScoreField};

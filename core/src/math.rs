@@ -42,6 +42,21 @@ mod backend {
     pub fn tan(x: f32) -> f32 {
         libm::tanf(x)
     }
+    /// ln(1 + x), accurate near 0.
+    #[inline]
+    pub fn ln_1p(x: f32) -> f32 {
+        libm::log1pf(x)
+    }
+    /// arctan x.
+    #[inline]
+    pub fn atan(x: f32) -> f32 {
+        libm::atanf(x)
+    }
+    /// x^y.
+    #[inline]
+    pub fn pow(x: f32, y: f32) -> f32 {
+        libm::powf(x, y)
+    }
 }
 
 #[cfg(feature = "fast-math")]
@@ -83,6 +98,21 @@ mod backend {
     pub fn tan(x: f32) -> f32 {
         F32Ext::tan(x)
     }
+    /// ln(1 + x), accurate near 0 (libm: micromath has no log1p).
+    #[inline]
+    pub fn ln_1p(x: f32) -> f32 {
+        libm::log1pf(x)
+    }
+    /// arctan x (libm: the noise-level grids invert schedules with it).
+    #[inline]
+    pub fn atan(x: f32) -> f32 {
+        libm::atanf(x)
+    }
+    /// x^y (libm: the Karras grid raises to the power ρ = 7, where micromath's error grows).
+    #[inline]
+    pub fn pow(x: f32, y: f32) -> f32 {
+        libm::powf(x, y)
+    }
 }
 
-pub use backend::{cos, exp, expm1, ln, sin, sqrt, tan};
+pub use backend::{atan, cos, exp, expm1, ln, ln_1p, pow, sin, sqrt, tan};

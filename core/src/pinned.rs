@@ -68,21 +68,26 @@ impl<'a> PinnedBrownianMotion<'a> {
 
     /// Checks 0 ≤ t < 1.
     pub fn check_time(&self, t: f32) -> Result<(), Error> {
-        if !t.is_finite() {
-            return Err(Error::NonFinite {
-                input: Input::Time,
-                index: 0,
-            });
-        }
-        if (0.0..1.0).contains(&t) {
-            Ok(())
-        } else {
-            Err(Error::TimeOutOfDomain {
-                t,
-                lower: 0.0,
-                upper: 1.0,
-            })
-        }
+        check_time(t)
+    }
+}
+
+/// Checks that t is finite and 0 ≤ t < 1, the pinned process's domain.
+pub(crate) fn check_time(t: f32) -> Result<(), Error> {
+    if !t.is_finite() {
+        return Err(Error::NonFinite {
+            input: Input::Time,
+            index: 0,
+        });
+    }
+    if (0.0..1.0).contains(&t) {
+        Ok(())
+    } else {
+        Err(Error::TimeOutOfDomain {
+            t,
+            lower: 0.0,
+            upper: 1.0,
+        })
     }
 }
 

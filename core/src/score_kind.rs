@@ -4,10 +4,12 @@
 use crate::error::Error;
 use crate::kernel_smoothed::KernelSmoothedScore;
 use crate::line_score::LineScore;
+use crate::network::NetworkScore;
 use crate::score::{EmpiricalScore, ScoreField};
 
-/// The exact empirical score, its kernel-smoothed version (up to `CAP` dimensions), or Chen's
-/// (smoothed) piecewise-linear score for data on a line.
+/// The exact empirical score, its kernel-smoothed version (up to `CAP` dimensions), Chen's
+/// (smoothed) piecewise-linear score for data on a line, or a learned score (networks whose
+/// widest vector is at most `CAP`).
 #[derive(Clone, Copy, Debug)]
 pub enum AnyScore<'a, const CAP: usize> {
     /// s_t^N, closed form.
@@ -16,6 +18,8 @@ pub enum AnyScore<'a, const CAP: usize> {
     KernelSmoothed(KernelSmoothedScore<'a, CAP>),
     /// PL-ESF or smoothed PL-ESF.
     Line(LineScore<'a>),
+    /// −ε̂/σ_t of a trained network.
+    Network(NetworkScore<'a, CAP>),
 }
 
 impl<const CAP: usize> ScoreField for AnyScore<'_, CAP> {
@@ -24,6 +28,7 @@ impl<const CAP: usize> ScoreField for AnyScore<'_, CAP> {
             AnyScore::Exact(score) => score.dim(),
             AnyScore::KernelSmoothed(score) => score.dim(),
             AnyScore::Line(score) => score.dim(),
+            AnyScore::Network(score) => score.dim(),
         }
     }
 
@@ -33,6 +38,7 @@ impl<const CAP: usize> ScoreField for AnyScore<'_, CAP> {
             AnyScore::Exact(score) => score.score(t, x, out),
             AnyScore::KernelSmoothed(score) => score.score(t, x, out),
             AnyScore::Line(score) => score.score(t, x, out),
+            AnyScore::Network(score) => score.score(t, x, out),
         }
     }
 }

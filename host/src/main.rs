@@ -15,7 +15,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let cli = match Cli::try_parse_from(&argv) {
+    let mut cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
         Err(error) => match error.kind() {
             ErrorKind::DisplayHelp
@@ -34,7 +34,7 @@ fn main() {
     };
     progress::set_quiet(cli.quiet);
     manifest::set_argv(argv.clone());
-    let files = manifest::file_args(&cli.command);
+    let files = manifest::file_args(&mut cli.command);
     match run(cli).and_then(|report| match files {
         Some((inputs, outputs)) => {
             manifest::write(&argv, &inputs, &outputs)?;

@@ -11,7 +11,7 @@ use crate::cli::{Cli, Command};
 use crate::cmd_data::{DataAction, DataArgs};
 use crate::output::write_atomic;
 use anyhow::{bail, Context, Result};
-use clap::{CommandFactory, FromArgMatches};
+use clap::{CommandFactory, Parser};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -28,40 +28,144 @@ pub struct FileArg {
     pub path: PathBuf,
 }
 
-/// The files a command reads and writes, or `None` for commands that write no file.
-pub fn file_args(command: &Command) -> Option<(Vec<FileArg>, Vec<FileArg>)> {
-    let arg = |flag, path: &Path| FileArg {
-        flag,
-        path: path.to_path_buf(),
-    };
-    match command {
-        Command::Sample(args) => {
-            let data = args.data.as_deref().unwrap_or(Path::new(BUILTIN_DEFAULT));
-            let mut outputs = vec![arg("--out", &args.out)];
-            if let Some(plot) = &args.plot {
-                outputs.push(arg("--plot", plot));
-            }
-            if let Some(plot) = &args.plot_trajectories {
-                outputs.push(arg("--plot-trajectories", plot));
-            }
-            Some((vec![arg("--data", data)], outputs))
+/// What a command does with the file a path-valued flag names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The command reads the file.
+    Input,
+    /// The command writes the file.
+    Output,
+    /// The command writes files inside the folder.
+    OutputFolder,
+}
+
+/// The value of a path-valued flag, borrowed so that `reproduce` can redirect it.
+#[derive(Debug)]
+pub enum PathValue<'a> {
+    /// A flag the command requires.
+    Required(&'a mut PathBuf),
+    /// An optional flag, with the path the command uses when it is absent (if any).
+    Optional(&'a mut Option<PathBuf>, Option<PathBuf>),
+}
+
+impl PathValue<'_> {
+    /// The path the command uses: the given one, else the default.
+    pub fn effective(&self) -> Option<PathBuf> {
+        match self {
+            PathValue::Required(path) => Some(path.to_path_buf()),
+            PathValue::Optional(path, default) => (**path).clone().or_else(|| default.clone()),
         }
-        Command::Score(args) => Some((
-            vec![arg("--data", &args.data), arg("--queries", &args.queries)],
-            vec![arg("--out", &args.out)],
-        )),
-        Command::Density(args) => Some((
-            vec![arg(
-                "--data",
-                args.data.as_deref().unwrap_or(Path::new(BUILTIN_DEFAULT)),
-            )],
-            vec![arg("--out", &args.out)],
-        )),
-        Command::Data(DataArgs {
-            action: DataAction::Generate(args),
-        }) => Some((Vec::new(), vec![arg("--out", &args.out)])),
-        _ => None,
     }
+
+    /// Whether the command line gives the flag.
+    pub fn is_given(&self) -> bool {
+        match self {
+            PathValue::Required(_) => true,
+            PathValue::Optional(path, _) => path.is_some(),
+        }
+    }
+
+    /// Makes the command use `path`.
+    pub fn set(&mut self, path: PathBuf) {
+        match self {
+            PathValue::Required(value) => **value = path,
+            PathValue::Optional(value, _) => **value = Some(path),
+        }
+    }
+}
+
+/// One path-valued flag of a parsed command.
+#[derive(Debug)]
+pub struct PathFlag<'a> {
+    /// The long flag, e.g. `--out`.
+    pub flag: &'static str,
+    /// Whether the command reads or writes it.
+    pub role: Role,
+    /// Its value.
+    pub value: PathValue<'a>,
+}
+
+/// Every path-valued flag of the commands that write output files (`sample`, `score`,
+/// `density`, `data generate`, `experiment`), or `None` for the commands that write none
+/// (`reproduce`, `bench`, `crosscheck`, `eval`, `data list|describe`, `completions`,
+/// `manpage`). Exhaustive over [`Command`], so a new command has to be classified here; the
+/// test `every_path_flag_is_classified` checks that no path-valued flag is missed.
+pub fn path_flags(command: &mut Command) -> Option<Vec<PathFlag<'_>>> {
+    use PathValue::{Optional, Required};
+    let flag = |flag, role, value| PathFlag { flag, role, value };
+    let builtin = || Some(PathBuf::from(BUILTIN_DEFAULT));
+    Some(match command {
+        Command::Sample(args) => vec![
+            flag("--data", Role::Input, Optional(&mut args.data, builtin())),
+            flag("--out", Role::Output, Required(&mut args.out)),
+            flag("--plot", Role::Output, Optional(&mut args.plot, None)),
+            flag(
+                "--plot-trajectories",
+                Role::Output,
+                Optional(&mut args.plot_trajectories, None),
+            ),
+        ],
+        Command::Score(args) => vec![
+            flag("--data", Role::Input, Required(&mut args.data)),
+            flag("--queries", Role::Input, Required(&mut args.queries)),
+            flag("--out", Role::Output, Required(&mut args.out)),
+        ],
+        Command::Density(args) => vec![
+            flag("--data", Role::Input, Optional(&mut args.data, builtin())),
+            flag("--out", Role::Output, Required(&mut args.out)),
+        ],
+        Command::Data(DataArgs { action }) => match action {
+            DataAction::Generate(args) => {
+                let mnist = (args.name == "mnist").then(|| {
+                    crate::experiment::sources::mnist_dir().join("train-images-idx3-ubyte.gz")
+                });
+                vec![
+                    flag("--mnist", Role::Input, Optional(&mut args.mnist, mnist)),
+                    flag("--out", Role::Output, Required(&mut args.out)),
+                ]
+            }
+            DataAction::List(_) | DataAction::Describe(_) => return None,
+        },
+        Command::Experiment(args) => {
+            let folder = Some(PathBuf::from("experiments").join(args.which.name()));
+            vec![
+                flag(
+                    "--out-dir",
+                    Role::OutputFolder,
+                    Optional(&mut args.out_dir, folder),
+                ),
+                flag("--plot", Role::Output, Optional(&mut args.plot, None)),
+            ]
+        }
+        Command::Crosscheck(_)
+        | Command::Eval(_)
+        | Command::Reproduce(_)
+        | Command::Bench(_)
+        | Command::Completions(_)
+        | Command::Manpage => return None,
+    })
+}
+
+/// The files a command reads and writes, for the manifest `main` writes beside the first
+/// output; `None` for commands that write no file and for `experiment` (which writes its own
+/// `manifest.json` into its output folder).
+pub fn file_args(command: &mut Command) -> Option<(Vec<FileArg>, Vec<FileArg>)> {
+    if matches!(command, Command::Experiment(_)) {
+        return None;
+    }
+    let mut inputs = Vec::new();
+    let mut outputs = Vec::new();
+    for PathFlag { flag, role, value } in path_flags(command)? {
+        let Some(path) = value.effective() else {
+            continue;
+        };
+        let file = FileArg { flag, path };
+        match role {
+            Role::Input => inputs.push(file),
+            Role::Output | Role::OutputFolder => outputs.push(file),
+        }
+    }
+    Some((inputs, outputs))
 }
 
 /// Lower-case hex sha256 of `bytes`.
@@ -175,98 +279,273 @@ pub fn write_to(
     Ok(path.to_path_buf())
 }
 
+/// Largest manifest `reproduce` reads (a run's manifest is a few KiB).
+const MAX_MANIFEST_BYTES: u64 = 1 << 20;
+
+/// One file of a manifest's `inputs` or `outputs` list.
+struct Listed {
+    flag: String,
+    path: String,
+    sha256: String,
+}
+
+/// The `key` list of a manifest: flag, path and sha256 of each file.
+fn listed(manifest: &Value, key: &str, file: &Path) -> Result<Vec<Listed>> {
+    let field = |entry: &Value, name: &str| -> Result<String> {
+        entry[name].as_str().map(str::to_owned).with_context(|| {
+            format!(
+                "{}: every '{key}' entry needs a '{name}' string",
+                file.display()
+            )
+        })
+    };
+    manifest[key]
+        .as_array()
+        .with_context(|| format!("{}: no '{key}' list", file.display()))?
+        .iter()
+        .map(|entry| {
+            Ok(Listed {
+                flag: field(entry, "flag")?,
+                path: field(entry, "path")?,
+                sha256: field(entry, "sha256")?,
+            })
+        })
+        .collect()
+}
+
+/// Fails unless `path` (symbolic links followed) is a regular file: a manifest is untrusted,
+/// and a device or pipe (`/dev/zero`, a FIFO) would be read without end.
+fn require_regular_file(path: &Path) -> Result<()> {
+    let metadata =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if !metadata.is_file() {
+        bail!("{}: not a regular file", path.display());
+    }
+    Ok(())
+}
+
+/// Parses a recorded command line with the CLI's own definition; clap's error in one line.
+fn parse_recorded(argv: &[String], file: &Path) -> Result<Cli> {
+    Cli::try_parse_from(argv).map_err(|error| {
+        let rendered = error.render().to_string();
+        let first = rendered.lines().next().unwrap_or_default();
+        anyhow::anyhow!(
+            "{}: the recorded command line does not parse: {}",
+            file.display(),
+            first.trim_start_matches("error: ")
+        )
+    })
+}
+
+/// The name of the parsed command, for messages.
+fn command_name(argv: &[String]) -> String {
+    argv.iter()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Every file under `folder`, recursively.
+fn files_under(folder: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![folder.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?
+        {
+            let path = entry
+                .with_context(|| format!("cannot list {}", dir.display()))?
+                .path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    Ok(files)
+}
+
 /// Re-runs the command of `manifest_file` with outputs in a temporary folder and compares
 /// their sha256 with the recorded ones. Returns the report; an error when inputs changed or
 /// any output differs.
+///
+/// The manifest is untrusted input. Its command line is parsed with the CLI's own definition
+/// and must be one of the commands that write output files (see [`path_flags`]); every
+/// output-writing flag must name a path listed in `outputs`, and all of them are rewritten
+/// into the temporary folder, so nothing is written outside it; the run must write no file
+/// the manifest does not list. Every input must be a regular file listed in `inputs` with its
+/// recorded sha256. The temporary folder is removed on return.
 pub fn reproduce(manifest_file: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(manifest_file)
-        .with_context(|| format!("cannot read {}", manifest_file.display()))?;
-    let manifest: Value = serde_json::from_str(&text)
-        .with_context(|| format!("{}: not a JSON manifest", manifest_file.display()))?;
-    let strings = |key: &str| -> Result<Vec<String>> {
-        manifest[key]
-            .as_array()
-            .with_context(|| format!("{}: no '{key}' list", manifest_file.display()))?
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .context("argv entries must be strings")
-            })
-            .collect()
-    };
-    let mut argv = strings("argv")?;
-    let recorded_cwd = manifest["cwd"].as_str().map(PathBuf::from);
-    let base = match recorded_cwd {
+    let name = manifest_file.display();
+    require_regular_file(manifest_file)?;
+    let mut text = String::new();
+    std::fs::File::open(manifest_file)
+        .and_then(|file| {
+            use std::io::Read;
+            file.take(MAX_MANIFEST_BYTES + 1).read_to_string(&mut text)
+        })
+        .with_context(|| format!("cannot read {name}"))?;
+    if text.len() as u64 > MAX_MANIFEST_BYTES {
+        bail!("{name}: larger than {MAX_MANIFEST_BYTES} bytes, not a run manifest");
+    }
+    let manifest: Value =
+        serde_json::from_str(&text).with_context(|| format!("{name}: not a JSON manifest"))?;
+    let argv: Vec<String> = manifest["argv"]
+        .as_array()
+        .with_context(|| format!("{name}: no 'argv' list"))?
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .with_context(|| format!("{name}: argv entries must be strings"))
+        })
+        .collect::<Result<_>>()?;
+    let mut cli = parse_recorded(&argv, manifest_file)?;
+    if cli.config.is_some() {
+        bail!(
+            "{name}: a recorded command line cannot use --config (it records the expanded options)"
+        );
+    }
+    let inputs = listed(&manifest, "inputs", manifest_file)?;
+    let outputs = listed(&manifest, "outputs", manifest_file)?;
+    let base = match manifest["cwd"].as_str().map(PathBuf::from) {
         Some(cwd) if cwd.is_dir() => cwd,
         _ => manifest_file
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default(),
     };
-    for input in manifest["inputs"].as_array().into_iter().flatten() {
-        let path = input["path"].as_str().unwrap_or_default();
-        let resolved = if path == BUILTIN_DEFAULT {
-            PathBuf::from(path)
+    let command = command_name(&argv);
+    let Some(flags) = path_flags(&mut cli.command) else {
+        bail!(
+            "{name}: `{command}` writes no output file; a manifest can only re-run sample, score, density, data generate or experiment"
+        );
+    };
+    for input in &inputs {
+        let resolved = if input.path == BUILTIN_DEFAULT {
+            PathBuf::from(BUILTIN_DEFAULT)
         } else {
-            base.join(path)
+            let resolved = base.join(&input.path);
+            require_regular_file(&resolved)?;
+            resolved
         };
-        let expected = input["sha256"].as_str().unwrap_or_default();
         let actual = file_sha256(&resolved)?;
-        if actual != expected {
-            bail!("input {path} has changed since the run (sha256 {actual}, recorded {expected})");
-        }
-        if let Some(position) = argv.iter().position(|a| a == path) {
-            if path != BUILTIN_DEFAULT {
-                argv[position] = resolved.to_string_lossy().into_owned();
-            }
+        if actual != input.sha256 {
+            bail!(
+                "input {} has changed since the run (sha256 {actual}, recorded {})",
+                input.path,
+                input.sha256
+            );
         }
     }
     let scratch = tempfile::tempdir().context("cannot create a temporary folder")?;
+    let mut matched = vec![false; outputs.len()];
     let mut expected_outputs = Vec::new();
-    for (index, output) in manifest["outputs"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
+    for (
+        index,
+        PathFlag {
+            flag,
+            role,
+            mut value,
+        },
+    ) in flags.into_iter().enumerate()
     {
-        let flag = output["flag"].as_str().unwrap_or_default();
-        let path = output["path"].as_str().unwrap_or_default();
-        let name = Path::new(path)
-            .file_name()
-            .map(|n| n.to_owned())
-            .unwrap_or_default();
-        let redirected = if flag == "--out-dir" {
-            let folder = scratch.path().join("out-dir");
-            let folder_text = folder.to_string_lossy().into_owned();
-            match argv.iter().position(|a| a == flag) {
-                Some(position) if position + 1 < argv.len() => argv[position + 1] = folder_text,
-                _ => argv.extend([flag.to_owned(), folder_text]),
-            }
-            folder.join(name)
-        } else {
-            let redirected = scratch
-                .path()
-                .join(format!("{index}-{}", name.to_string_lossy()));
-            let redirected_text = redirected.to_string_lossy().into_owned();
-            match argv.windows(2).position(|w| w[0] == flag && w[1] == path) {
-                Some(position) => argv[position + 1] = redirected_text,
-                None => argv.extend([flag.to_owned(), redirected_text]),
-            }
-            redirected
+        let Some(path) = value.effective() else {
+            continue;
         };
-        expected_outputs.push((
-            path.to_owned(),
-            redirected,
-            output["sha256"].as_str().unwrap_or_default().to_owned(),
-        ));
+        match role {
+            Role::Input => {
+                if !inputs
+                    .iter()
+                    .any(|i| i.flag == flag && Path::new(&i.path) == path)
+                {
+                    bail!(
+                        "{name}: input {flag} {} is not among the manifest's inputs",
+                        path.display()
+                    );
+                }
+                if value.is_given() {
+                    let resolved = base.join(&path);
+                    require_regular_file(&resolved)?;
+                    value.set(resolved);
+                }
+            }
+            Role::Output => {
+                let Some(position) = outputs
+                    .iter()
+                    .position(|o| o.flag == flag && Path::new(&o.path) == path)
+                else {
+                    bail!(
+                        "{name}: output {flag} {} is not among the manifest's outputs",
+                        path.display()
+                    );
+                };
+                matched[position] = true;
+                let file = path
+                    .file_name()
+                    .map_or_else(|| "output".to_owned(), |n| n.to_string_lossy().into_owned());
+                let redirected = scratch.path().join(format!("{index}-{file}"));
+                value.set(redirected.clone());
+                expected_outputs.push((
+                    outputs[position].path.clone(),
+                    redirected,
+                    outputs[position].sha256.clone(),
+                ));
+            }
+            Role::OutputFolder => {
+                let folder = scratch.path().join("out-dir");
+                for (position, output) in outputs.iter().enumerate() {
+                    if output.flag != flag {
+                        continue;
+                    }
+                    let listed = Path::new(&output.path);
+                    let (Some(parent), Some(file)) = (listed.parent(), listed.file_name()) else {
+                        bail!("{name}: output {flag} {} is not a file name", output.path);
+                    };
+                    if parent != path {
+                        bail!(
+                            "{name}: output {} is not inside {flag} {}",
+                            output.path,
+                            path.display()
+                        );
+                    }
+                    matched[position] = true;
+                    expected_outputs.push((
+                        output.path.clone(),
+                        folder.join(file),
+                        output.sha256.clone(),
+                    ));
+                }
+                if !outputs.iter().any(|o| o.flag == flag) {
+                    bail!(
+                        "{name}: the manifest's outputs list no file of {flag} {}",
+                        path.display()
+                    );
+                }
+                value.set(folder);
+            }
+        }
     }
-    let matches = Cli::command()
-        .try_get_matches_from(&argv)
-        .context("the recorded command line no longer parses")?;
-    let cli =
-        Cli::from_arg_matches(&matches).context("the recorded command line no longer parses")?;
+    if let Some(position) = matched.iter().position(|m| !m) {
+        let output = &outputs[position];
+        bail!(
+            "{name}: output {} {} is listed but the command line does not write it",
+            output.flag,
+            output.path
+        );
+    }
     crate::cli::run(cli)?;
+    let experiment_manifest = scratch.path().join("out-dir").join("manifest.json");
+    for file in files_under(scratch.path())? {
+        if file != experiment_manifest && !expected_outputs.iter().any(|(_, r, _)| *r == file) {
+            bail!(
+                "{name}: the run wrote {}, which the manifest does not list",
+                file.strip_prefix(scratch.path()).unwrap_or(&file).display()
+            );
+        }
+    }
     let mut differing = Vec::new();
     for (path, redirected, expected) in &expected_outputs {
         if file_sha256(redirected)? != *expected {
@@ -285,4 +564,111 @@ pub fn reproduce(manifest_file: &Path) -> Result<String> {
         "bit match: {total}/{total} outputs identical to {}",
         manifest_file.display()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each leaf command with the least command line that parses, and whether it writes files
+    /// (so `reproduce` accepts it). A new command fails `every_path_flag_is_classified` until
+    /// it is listed here.
+    const LEAVES: [(&str, &[&str], bool); 16] = [
+        ("sample", &[], true),
+        ("score", &["--t", "0.1"], true),
+        ("density", &["--t", "0.1"], true),
+        ("data generate", &["two-moons"], true),
+        ("experiment interpolation", &[], true),
+        ("experiment memorization", &[], true),
+        ("experiment variance", &[], true),
+        ("experiment pbm", &[], true),
+        ("data list", &[], false),
+        ("data describe", &[], false),
+        ("crosscheck", &[], false),
+        ("eval", &[], false),
+        ("reproduce", &[], false),
+        ("bench", &[], false),
+        ("completions", &["bash"], false),
+        ("manpage", &[], false),
+    ];
+
+    /// Every leaf command path with its path-valued arguments (long flags, or ids of
+    /// positionals), from the CLI's own definition.
+    fn path_arguments() -> Vec<(String, Vec<(String, bool)>)> {
+        fn walk(command: &clap::Command, path: &str, out: &mut Vec<(String, Vec<(String, bool)>)>) {
+            if command.has_subcommands() {
+                for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+                    let name = sub.get_name();
+                    let path = if path.is_empty() {
+                        name.to_owned()
+                    } else {
+                        format!("{path} {name}")
+                    };
+                    walk(sub, &path, out);
+                }
+                return;
+            }
+            let path_type = clap::builder::ValueParser::path_buf().type_id();
+            let flags = command
+                .get_arguments()
+                .filter(|a| a.get_value_parser().type_id() == path_type)
+                .filter(|a| a.get_id() != "config")
+                .map(|a| match a.get_long() {
+                    Some(long) => (format!("--{long}"), true),
+                    None => (a.get_id().to_string(), false),
+                })
+                .collect();
+            out.push((path.to_owned(), flags));
+        }
+        let mut command = Cli::command();
+        command.build();
+        let mut out = Vec::new();
+        walk(&command, "", &mut out);
+        out
+    }
+
+    #[test]
+    fn every_path_flag_is_classified() {
+        let leaves = path_arguments();
+        assert_eq!(leaves.len(), LEAVES.len(), "{leaves:?}");
+        let mut checked = 0;
+        for (path, flags) in leaves {
+            let (_, least, writes) = LEAVES
+                .iter()
+                .find(|(name, _, _)| *name == path)
+                .unwrap_or_else(|| panic!("`{path}` is not classified in LEAVES"));
+            let mut argv: Vec<String> = std::iter::once("smoothscore")
+                .chain(path.split(' '))
+                .chain(least.iter().copied())
+                .map(str::to_owned)
+                .collect();
+            for (index, (flag, long)) in flags.iter().enumerate() {
+                if *long {
+                    argv.push(flag.clone());
+                }
+                argv.push(format!("p{index}.csv"));
+            }
+            let mut cli = Cli::try_parse_from(&argv)
+                .unwrap_or_else(|e| panic!("{argv:?} does not parse: {e}"));
+            match path_flags(&mut cli.command) {
+                Some(classified) => {
+                    assert!(writes, "`{path}` writes no file but is accepted");
+                    let mut seen: Vec<String> = classified
+                        .iter()
+                        .filter(|f| f.value.is_given())
+                        .map(|f| f.flag.to_owned())
+                        .collect();
+                    let mut expected: Vec<String> =
+                        flags.iter().map(|(flag, _)| flag.clone()).collect();
+                    seen.sort();
+                    expected.sort();
+                    assert_eq!(seen, expected, "path flags of `{path}`");
+                    assert!(classified.iter().any(|f| f.role != Role::Input));
+                }
+                None => assert!(!writes, "`{path}` writes files but is refused"),
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, LEAVES.len());
+    }
 }

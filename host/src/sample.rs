@@ -188,7 +188,7 @@ pub fn draw_sample_range<'a>(
 fn reverse_sampler(
     process: smoothscore_core::Process,
     config: &SampleConfig,
-) -> Result<ReverseSampler> {
+) -> Result<ReverseSampler<'static>> {
     ReverseSampler::new(
         process,
         config.integrator,

@@ -152,7 +152,8 @@ pub enum Experiment {
 }
 
 impl Experiment {
-    fn name(&self) -> &'static str {
+    /// The experiment's name, also its default output folder under `experiments/`.
+    pub fn name(&self) -> &'static str {
         match self {
             Experiment::Interpolation(_) => "interpolation",
             Experiment::Memorization(_) => "memorization",
