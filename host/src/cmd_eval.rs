@@ -4,7 +4,7 @@
 use crate::distances::{energy_distance, knn_kl, mmd_rbf, sliced_wasserstein};
 use crate::experiment::memorization::mean_nearest_distance;
 use crate::formats::read_matrix;
-use crate::matrix::Matrix;
+use crate::matrix::MatrixView;
 use crate::metrics::{nearest_summary, two_nearest};
 use anyhow::{bail, Result};
 use clap::Args;
@@ -46,12 +46,12 @@ pub struct EvalOptions {
 }
 
 /// Mean leave-one-out nearest-neighbour distance within `train`.
-fn train_nearest_distance(train: &Matrix) -> f64 {
+fn train_nearest_distance(train: MatrixView<'_>) -> f64 {
     let total: f64 = train.iter_rows().map(|row| two_nearest(train, row).1).sum();
     total / train.rows().max(1) as f64
 }
 
-fn check_dims(name: &str, matrix: &Matrix, dim: usize) -> Result<()> {
+fn check_dims(name: &str, matrix: MatrixView<'_>, dim: usize) -> Result<()> {
     if matrix.cols() != dim {
         bail!(
             "{name} has d = {} but the training set has d = {dim}",
@@ -63,9 +63,9 @@ fn check_dims(name: &str, matrix: &Matrix, dim: usize) -> Result<()> {
 
 /// The metrics as an ordered JSON object.
 pub fn metrics(
-    samples: &Matrix,
-    train: &Matrix,
-    test: Option<&Matrix>,
+    samples: MatrixView<'_>,
+    train: MatrixView<'_>,
+    test: Option<MatrixView<'_>>,
     args: &EvalOptions,
 ) -> Result<Map<String, Value>> {
     let dim = train.cols();
@@ -136,7 +136,12 @@ pub fn run(args: &EvalArgs) -> Result<String> {
     let samples = read_matrix(&args.samples)?;
     let train = read_matrix(&args.train)?;
     let test = args.test.as_deref().map(read_matrix).transpose()?;
-    let values = metrics(&samples, &train, test.as_ref(), &args.options)?;
+    let values = metrics(
+        samples.view(),
+        train.view(),
+        test.as_ref().map(|test| test.view()),
+        &args.options,
+    )?;
     if args.json {
         return Ok(serde_json::to_string_pretty(&Value::Object(values))?);
     }

@@ -120,7 +120,11 @@ pub fn path_flags(command: &mut Command) -> Option<Vec<PathFlag<'_>>> {
                     crate::experiment::sources::mnist_dir().join("train-images-idx3-ubyte.gz")
                 });
                 vec![
-                    flag("--mnist", Role::Input, Optional(&mut args.mnist, mnist)),
+                    flag(
+                        "--mnist",
+                        Role::Input,
+                        Optional(&mut args.options.mnist, mnist),
+                    ),
                     flag("--out", Role::Output, Required(&mut args.out)),
                 ]
             }
@@ -139,6 +143,7 @@ pub fn path_flags(command: &mut Command) -> Option<Vec<PathFlag<'_>>> {
         }
         Command::Crosscheck(_)
         | Command::Eval(_)
+        | Command::Concat(_)
         | Command::Reproduce(_)
         | Command::Bench(_)
         | Command::Completions(_)

@@ -101,12 +101,10 @@ fn eval<'py>(
     let samples = Input::new(samples, "samples")?;
     let train = Input::new(train, "train")?;
     let test = test.map(|test| Input::new(test, "test")).transpose()?;
-    let (samples, train) = (samples.view()?.to_matrix(), train.view()?.to_matrix());
-    let test = test
-        .map(|test| test.view().map(|v| v.to_matrix()))
-        .transpose()?;
+    let (samples, train) = (samples.view()?, train.view()?);
+    let test = test.as_ref().map(Input::view).transpose()?;
     let values = py
-        .detach(|| metrics(&samples, &train, test.as_ref(), &options))
+        .detach(|| metrics(samples, train, test, &options))
         .map_err(to_python)?;
     let out = PyDict::new(py);
     for (key, value) in values {
