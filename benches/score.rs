@@ -7,10 +7,10 @@
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use smoothscore::builtin::default_2d;
-use smoothscore::idx::{load_images, IdxOptions};
-use smoothscore::process_spec::ProcessSpec;
-use smoothscore::sample::{draw_samples, SampleConfig};
+use smoothscore::data::builtin::default_2d;
+use smoothscore::io::idx::{load_images, IdxOptions};
+use smoothscore::sampling::process_spec::ProcessSpec;
+use smoothscore::sampling::sample::{draw_samples, SampleConfig};
 use smoothscore_core::batched::score_batch;
 use smoothscore_core::rng::fill_standard_normal;
 use smoothscore_core::{
@@ -68,7 +68,7 @@ fn sampling_run(c: &mut Criterion) {
         n_samples: 64,
         seed: 0,
         threads: 1,
-        score: smoothscore::score_spec::ScoreSpec::Exact,
+        score: smoothscore::sampling::score_spec::ScoreSpec::Exact,
     };
     c.bench_function("sample_default_64x1000_steps", |b| {
         b.iter(|| draw_samples(black_box(&data), &config).unwrap())

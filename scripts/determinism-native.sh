@@ -23,7 +23,7 @@ echo "target-cpu=native vs baseline: bit-identical: $same/$total samples"
 if [ "$same" -ne "$total" ] || [ "$total" -eq 0 ]; then exit 1; fi
 
 # The host's batched score is compiled for AVX-512, AVX2 and the baseline and picked at run time
-# (host/src/simd.rs); `smoothscore score` must write the same bytes with each.
+# (host/src/simd/mod.rs); `smoothscore score` must write the same bytes with each.
 cargo build -q --release -p smoothscore
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release/smoothscore
 for dim in 2 5 50 784; do

@@ -2,10 +2,10 @@
 
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use smoothscore::builtin::default_2d;
+use smoothscore::data::builtin::default_2d;
 use smoothscore::metrics::nearest_summary;
-use smoothscore::process_spec::ProcessSpec;
-use smoothscore::sample::{draw_samples, SampleConfig};
+use smoothscore::sampling::process_spec::ProcessSpec;
+use smoothscore::sampling::sample::{draw_samples, SampleConfig};
 use smoothscore_core::rng::fill_standard_normal;
 use smoothscore_core::{
     Dataset, EmpiricalScore, FinalStep, Integrator, Process, ScoreField, Spacing,
@@ -69,7 +69,7 @@ fn config(final_step: FinalStep) -> SampleConfig {
         n_samples: 400,
         seed: 1,
         threads: 0,
-        score: smoothscore::score_spec::ScoreSpec::Exact,
+        score: smoothscore::sampling::score_spec::ScoreSpec::Exact,
     }
 }
 

@@ -3,12 +3,12 @@
 //! change of the numerics, regenerate with `SMOOTHSCORE_BLESS=1 cargo test --test golden` and
 //! explain the diff of `fixtures/golden/` in the commit.
 
-use smoothscore::builtin::default_2d;
-use smoothscore::formats::read_matrix;
+use smoothscore::data::builtin::default_2d;
+use smoothscore::io::formats::read_matrix;
 use smoothscore::matrix::Matrix;
-use smoothscore::process_spec::ProcessSpec;
-use smoothscore::sample::{draw_samples, SampleConfig};
-use smoothscore::score_spec::ScoreSpec;
+use smoothscore::sampling::process_spec::ProcessSpec;
+use smoothscore::sampling::sample::{draw_samples, SampleConfig};
+use smoothscore::sampling::score_spec::ScoreSpec;
 use smoothscore_core::{
     Bandwidth, FinalStep, Integrator, KernelRule, LineScoreKind, Process, Spacing,
 };
@@ -190,11 +190,7 @@ fn samples_match_the_golden_bits() {
 #[test]
 fn core_never_fuses_multiply_add() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut pending = vec![
-        root.join("core/src"),
-        root.join("host/src/simd.rs"),
-        root.join("host/src/simd"),
-    ];
+    let mut pending = vec![root.join("core/src"), root.join("host/src/simd")];
     let mut files = 0;
     while let Some(path) = pending.pop() {
         if path.is_dir() {

@@ -4,11 +4,11 @@
 
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use smoothscore::builtin::default_2d;
+use smoothscore::data::builtin::default_2d;
 use smoothscore::metrics::nearest_summary;
-use smoothscore::process_spec::ProcessSpec;
-use smoothscore::sample::{draw_samples, SampleConfig};
-use smoothscore::score_spec::ScoreSpec;
+use smoothscore::sampling::process_spec::ProcessSpec;
+use smoothscore::sampling::sample::{draw_samples, SampleConfig};
+use smoothscore::sampling::score_spec::ScoreSpec;
 use smoothscore_core::rng::fill_standard_normal;
 use smoothscore_core::sampler::Workspace;
 use smoothscore_core::{

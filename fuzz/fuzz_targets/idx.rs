@@ -3,7 +3,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(array) = smoothscore::idx::parse_idx(data) {
+    if let Ok(array) = smoothscore::io::idx::parse_idx(data) {
         let count: usize = array.dims.iter().product();
         assert_eq!(array.data.len(), count);
     }

@@ -1,16 +1,16 @@
 //! The command-line interface: clap definitions and the functions each command runs.
 //! `main` only parses, calls [`run`], prints its report, and turns an error into one line.
 
-use crate::builtin;
-use crate::evaluate::{evaluate, Quantity};
-use crate::formats::{read_matrix, write_matrix, Format};
+use crate::data::builtin;
+use crate::io::formats::{read_matrix, write_matrix, Format};
+use crate::io::output::write_atomic;
 use crate::matrix::{Matrix, MatrixView};
 use crate::metrics::nearest_summary;
-use crate::output::write_atomic;
-use crate::process_spec::{describe, ProcessOptions};
-use crate::sample::SampleConfig;
-use crate::score_spec::{self, ScoreChoiceArgs};
-use crate::svg;
+use crate::plot::svg;
+use crate::sampling::evaluate::{evaluate, Quantity};
+use crate::sampling::process_spec::{describe, ProcessOptions};
+use crate::sampling::sample::SampleConfig;
+use crate::sampling::score_spec::{self, ScoreChoiceArgs};
 use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand};
 use smoothscore_core::{FinalStep, Integrator, Spacing};
@@ -43,17 +43,17 @@ pub enum Command {
     /// The f32 core against the f64 reference (validated in 192-bit): ULP report per quantity.
     Crosscheck(CrosscheckArgs),
     /// Data sets: list, generate to a file, describe a file.
-    Data(crate::cmd_data::DataArgs),
+    Data(crate::commands::data::DataArgs),
     /// Sample-quality metrics against the training set and a held-out set.
-    Eval(crate::cmd_eval::EvalArgs),
+    Eval(crate::commands::eval::EvalArgs),
     /// Join the rows of CSV/NPY files in order (the shards of `sample --shard`) into one file.
-    Concat(crate::cmd_concat::ConcatArgs),
+    Concat(crate::commands::concat::ConcatArgs),
     /// Reproduce the seeds' experiments as tables (memorization, interpolation, …).
     Experiment(crate::experiment::ExperimentArgs),
     /// Re-run the command recorded in a `.manifest.json` and report whether the bits match.
     Reproduce(ReproduceArgs),
     /// Speed of the score kernel: GFLOP/s, fraction of peak, pairs/s, bandwidth, peers.
-    Bench(crate::bench::BenchArgs),
+    Bench(crate::commands::bench::BenchArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout.
@@ -155,7 +155,7 @@ pub struct SampleArgs {
     /// Draw only shard k of K (k from 0 to K − 1): samples ⌊k·n/K⌋ to ⌊(k+1)·n/K⌋ − 1 of the
     /// run, each on its own stream, so the K outputs concatenated in order are the whole run.
     #[arg(long, value_name = "k/K")]
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<crate::sampling::shard::Shard>,
     /// Output file (.csv: one sample per row, no header; .npy: f32).
     #[arg(long, default_value = "samples.csv")]
     pub out: PathBuf,
@@ -223,7 +223,7 @@ pub struct ScoreOptions {
 /// ```
 /// use smoothscore::cli::{score_queries, ScoreOptions};
 /// use smoothscore::matrix::MatrixView;
-/// use smoothscore::options::parse_options;
+/// use smoothscore::commands::options::parse_options;
 /// let options: ScoreOptions = parse_options("score", &[("what".into(), Some("mean".into()))]).unwrap();
 /// let data = [0.0f32, 0.0, 1.0, 1.0];
 /// let data = MatrixView::new(2, 2, &data).unwrap();
@@ -303,9 +303,9 @@ pub fn run(cli: Cli) -> Result<String> {
         Command::Score(args) => run_score(&args),
         Command::Density(args) => run_density(&args),
         Command::Crosscheck(args) => run_crosscheck(&args),
-        Command::Data(args) => crate::cmd_data::run(&args),
-        Command::Eval(args) => crate::cmd_eval::run(&args),
-        Command::Concat(args) => crate::cmd_concat::run(&args),
+        Command::Data(args) => crate::commands::data::run(&args),
+        Command::Eval(args) => crate::commands::eval::run(&args),
+        Command::Concat(args) => crate::commands::concat::run(&args),
         Command::Experiment(args) => crate::experiment::run(&args),
         Command::Reproduce(args) => {
             let report = crate::manifest::reproduce(&args.manifest);
@@ -329,9 +329,9 @@ pub fn run(cli: Cli) -> Result<String> {
                 }
             }
         }
-        Command::Bench(args) => crate::bench::run(&args),
-        Command::Completions(args) => crate::docs::completions(args.shell),
-        Command::Manpage => crate::docs::manpage(),
+        Command::Bench(args) => crate::commands::bench::run(&args),
+        Command::Completions(args) => crate::commands::docs::completions(args.shell),
+        Command::Manpage => crate::commands::docs::manpage(),
     }
 }
 
@@ -389,8 +389,8 @@ pub fn sample_config(args: &SampleArgs, dim: usize) -> Result<SampleConfig> {
 ///
 /// ```
 /// use smoothscore::cli::{sample_rows, SampleArgs};
-/// use smoothscore::options::parse_options;
-/// let data = smoothscore::builtin::default_2d().unwrap();
+/// use smoothscore::commands::options::parse_options;
+/// let data = smoothscore::data::builtin::default_2d().unwrap();
 /// let options = |shard: Option<&str>| {
 ///     let mut pairs = vec![("n-samples".to_string(), Some("5".to_string())), ("steps".into(), Some("20".into()))];
 ///     pairs.extend(shard.map(|s| ("shard".to_string(), Some(s.to_string()))));
@@ -406,7 +406,7 @@ pub fn sample_rows(args: &SampleArgs, data: MatrixView<'_>) -> Result<(SampleCon
         Some(shard) => shard.samples(config.n_samples)?,
         None => 0..config.n_samples,
     };
-    let rows = crate::sample::draw_sample_range(data, &config, samples)?;
+    let rows = crate::sampling::sample::draw_sample_range(data, &config, samples)?;
     Ok((config, rows))
 }
 
@@ -419,7 +419,10 @@ fn run_sample(args: &SampleArgs) -> Result<String> {
     }
     if let Some(plot) = &args.plot_trajectories {
         crate::plot::require_png(plot)?;
-        if !matches!(config.process, crate::process_spec::ProcessSpec::Reverse(_)) {
+        if !matches!(
+            config.process,
+            crate::sampling::process_spec::ProcessSpec::Reverse(_)
+        ) {
             bail!("--plot-trajectories draws the reverse-time processes, not pbm");
         }
     }
@@ -439,7 +442,7 @@ fn run_sample(args: &SampleArgs) -> Result<String> {
         write_sample_plot(plot, &data, &samples, &title)?;
     }
     if let Some(plot) = &args.plot_trajectories {
-        let paths = crate::sample::trajectories(&data, &config, 8)?;
+        let paths = crate::sampling::sample::trajectories(&data, &config, 8)?;
         let title = format!(
             "{} paths, {} {}, {}",
             paths.len(),
@@ -447,7 +450,7 @@ fn run_sample(args: &SampleArgs) -> Result<String> {
             args.sampler,
             score_spec::describe(&config.score)
         );
-        crate::output::write_atomic_with(plot, |tmp| {
+        crate::io::output::write_atomic_with(plot, |tmp| {
             crate::plot::trajectories(tmp, &data, &paths, &title)
         })?;
     }
@@ -505,11 +508,11 @@ fn write_sample_plot(path: &Path, data: &Matrix, samples: &Matrix, title: &str) 
         "png" if data.cols() == 784 => {
             let shown = samples.rows().min(16);
             let first = Matrix::new(shown, 784, samples.values()[..shown * 784].to_vec())?;
-            crate::output::write_atomic_with(path, |tmp| {
+            crate::io::output::write_atomic_with(path, |tmp| {
                 crate::plot::image_grid(tmp, data, &first, 28, 28, title)
             })
         }
-        _ => crate::output::write_atomic_with(path, |tmp| {
+        _ => crate::io::output::write_atomic_with(path, |tmp| {
             crate::plot::scatter(tmp, data, samples, title)
         }),
     }
@@ -547,7 +550,8 @@ fn run_score(args: &ScoreArgs) -> Result<String> {
 fn run_density(args: &DensityArgs) -> Result<String> {
     Format::from_path(&args.out)?;
     let data = load_data(args.data.as_deref())?;
-    let crate::process_spec::ProcessSpec::Reverse(process) = args.process.options().resolve()?
+    let crate::sampling::process_spec::ProcessSpec::Reverse(process) =
+        args.process.options().resolve()?
     else {
         bail!("the LED-KDE is defined for the reverse-time processes, not pbm");
     };
@@ -561,13 +565,13 @@ fn run_density(args: &DensityArgs) -> Result<String> {
             bail!("--score pl/smoothed-pl has no LED-KDE; use exact or kernel")
         }
     };
-    let density = crate::led_kde_grid::led_kde_on_grid(
+    let density = crate::sampling::led_kde_grid::led_kde_on_grid(
         &data,
         process,
         args.t,
         bandwidth,
         rule,
-        crate::led_kde_grid::GridSpec {
+        crate::sampling::led_kde_grid::GridSpec {
             points: args.grid,
             margin: args.margin,
         },
@@ -615,8 +619,12 @@ fn run_crosscheck(args: &CrosscheckArgs) -> Result<String> {
             data.values()[..rows * data.cols()].to_vec(),
         )?;
     }
-    let mut reports = crate::crosscheck::run(&crate::crosscheck::Core, &data, args.queries)?;
-    reports.push(crate::crosscheck::exp_report(args.exp_stride));
+    let mut reports = crate::reference::crosscheck::run(
+        &crate::reference::crosscheck::Core,
+        &data,
+        args.queries,
+    )?;
+    reports.push(crate::reference::crosscheck::exp_report(args.exp_stride));
     let violations: usize = reports.iter().map(|r| r.violations).sum();
     let report = if args.json {
         let object: serde_json::Map<String, serde_json::Value> =
@@ -627,7 +635,7 @@ fn run_crosscheck(args: &CrosscheckArgs) -> Result<String> {
             "{} training points, d = {}; errors in f32 ULPs of each output's scale\n{}",
             data.rows(),
             data.cols(),
-            crate::crosscheck::render(&reports)
+            crate::reference::crosscheck::render(&reports)
         )
     };
     if violations > 0 {

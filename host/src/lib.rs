@@ -1,61 +1,42 @@
 //! # smoothscore (host)
 //!
 //! Data loading, the command-line interface and measurements around the no_std core
-//! (`smoothscore-core`).
+//! (`smoothscore-core`). The folders are the architecture:
 //!
-//! - [`matrix`]: the dense row-major f32 matrix.
-//! - [`formats`]: CSV and NPY reading/writing with clear errors.
-//! - [`idx`]: MNIST IDX images (raw or gzip), scaled, filtered by digit.
-//! - [`output`]: atomic writes.
-//! - [`options`]: a command's options from (name, value) pairs (the Python package's way in).
-//! - [`shard`]: one of K parts of a sampling run.
-//! - [`builtin`]: the built-in default data set.
-//! - [`process_spec`]: the process chosen on the command line.
-//! - [`score_spec`], [`line_fit`]: the score chosen on the command line (exact, kernel, PL).
-//! - [`sample`]: parallel, thread-count-independent sampling.
-//! - [`evaluate`]: the `score` command's batched evaluation.
+//! - [`matrix`]: the dense row-major f32 matrix every module passes around.
+//! - [`io`]: CSV and NPY ([`io::formats`]), MNIST IDX ([`io::idx`]), atomic writes
+//!   ([`io::output`]), `--config` TOML options ([`io::config`]).
+//! - [`manifest`]: run manifests and the check that `reproduce` makes.
+//! - [`data`]: the built-in default set ([`data::builtin`]), seeded synthetic sets with their true
+//!   densities and scores ([`data::synthetic`]), line fitting ([`data::line_fit`]).
+//! - [`sampling`]: the process and score chosen for a run ([`sampling::process_spec`],
+//!   [`sampling::score_spec`]), parallel thread-count-independent sampling
+//!   ([`sampling::sample`]), the `score` command's batched evaluation ([`sampling::evaluate`]),
+//!   the LED-KDE on a grid ([`sampling::led_kde_grid`]).
+//! - [`metrics`]: nearest-neighbour and memorization measurements, and
+//!   [`metrics::distances`] (MMD, energy distance, sliced Wasserstein-2, kNN KL).
 //! - [`experiment`]: the seeds' experiments, reproduced as tables.
-//! - [`led_kde_grid`]: the LED-KDE normalised on a grid (d ≤ 2).
-//! - [`distances`]: MMD, energy distance, sliced Wasserstein-2, kNN KL between samples.
-//! - [`metrics`]: nearest-neighbour and memorization measurements.
-//! - [`synthetic`]: seeded synthetic sets with their true densities and scores.
-//! - [`plot`]: PNG plots (scatter, trajectories, image grids, curves).
-//! - [`svg`]: dependency-free SVG scatter plots.
-//! - [`manifest`]: run manifests and `reproduce`.
-//! - [`docs`]: shell completions and the man page, generated from the clap definition.
-//! - [`cmd_data`], [`cmd_eval`], [`cmd_concat`]: the `data`, `eval` and `concat` commands.
-//! - [`reference`], [`crosscheck`]: the f64/192-bit reference and the core's cross-check.
-//! - [`cli`]: the clap definitions and commands.
+//! - [`plot`]: PNG plots (scatter, trajectories, image grids, curves) and SVG scatter plots.
+//! - [`reference`]: the f64/192-bit reference and the core's cross-check
+//!   ([`reference::crosscheck`]).
+//! - [`simd`]: the host's SIMD lane vectors and kernel dispatch.
+//! - [`progress`]: progress bars.
+//! - [`commands`]: one module per subcommand (`data`, `eval`, `concat`, `bench`, completions and
+//!   man page), and a command's options from (name, value) pairs ([`commands::options`], the
+//!   Python package's way in).
+//! - [`cli`]: the clap definitions and the commands' dispatch.
 #![deny(missing_docs)]
 
-pub mod bench;
-pub mod builtin;
 pub mod cli;
-pub mod cmd_concat;
-pub mod cmd_data;
-pub mod cmd_eval;
-pub mod config;
-pub mod crosscheck;
-pub mod distances;
-pub mod docs;
-pub mod evaluate;
+pub mod commands;
+pub mod data;
 pub mod experiment;
-pub mod formats;
-pub mod idx;
-pub mod led_kde_grid;
-pub mod line_fit;
+pub mod io;
 pub mod manifest;
 pub mod matrix;
 pub mod metrics;
-pub mod options;
-pub mod output;
 pub mod plot;
-pub mod process_spec;
 pub mod progress;
 pub mod reference;
-pub mod sample;
-pub mod score_spec;
-pub mod shard;
+pub mod sampling;
 pub mod simd;
-pub mod svg;
-pub mod synthetic;

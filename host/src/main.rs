@@ -4,7 +4,9 @@
 use clap::error::ErrorKind;
 use clap::Parser;
 use smoothscore::cli::{run, Cli};
-use smoothscore::{config, manifest, progress};
+use smoothscore::io::config;
+use smoothscore::manifest;
+use smoothscore::progress;
 use std::io::Write;
 
 fn main() {

@@ -6,10 +6,10 @@
 //! every output. `smoothscore reproduce FILE.manifest.json` re-runs the command with its
 //! outputs redirected to a temporary folder and reports whether every output has the same bits.
 
-use crate::builtin::DEFAULT_2D_CSV;
 use crate::cli::{Cli, Command};
-use crate::cmd_data::{DataAction, DataArgs};
-use crate::output::write_atomic;
+use crate::commands::data::{DataAction, DataArgs};
+use crate::data::builtin::DEFAULT_2D_CSV;
+use crate::io::output::write_atomic;
 use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, Parser};
 use serde_json::{json, Map, Value};

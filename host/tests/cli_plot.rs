@@ -228,7 +228,7 @@ fn shipped_example_configs_parse_for_their_commands() {
     for entry in std::fs::read_dir(&examples).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
-            let args = smoothscore::config::expand(vec![
+            let args = smoothscore::io::config::expand(vec![
                 "smoothscore".into(),
                 "--config".into(),
                 path.display().to_string(),

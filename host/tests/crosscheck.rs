@@ -1,8 +1,8 @@
 //! The cross-check passes for the core and catches a deliberately wrong one.
 
 use anyhow::Result;
-use smoothscore::builtin::default_2d;
-use smoothscore::crosscheck::{run, Core, CoreUnderTest};
+use smoothscore::data::builtin::default_2d;
+use smoothscore::reference::crosscheck::{run, Core, CoreUnderTest};
 use smoothscore_core::{Dataset, Process};
 
 /// A plausible but wrong core: softmax without subtracting the maximum logit, so far queries or

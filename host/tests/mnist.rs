@@ -1,7 +1,7 @@
 //! The real MNIST files from `../shared/data/mnist` (beside the project root) load with the right
 //! shapes; skipped, with the reason printed, only when that folder is absent.
 
-use smoothscore::idx::{load_images, IdxOptions, PixelScale};
+use smoothscore::io::idx::{load_images, IdxOptions, PixelScale};
 use std::path::PathBuf;
 
 fn mnist_dir() -> Option<PathBuf> {

@@ -1,7 +1,7 @@
 //! `smoothscore._native`: the Python bindings of the smoothscore host library.
 //!
 //! Each function parses its keyword arguments with the CLI command's own clap definition
-//! ([`smoothscore::options::parse_options`]), borrows its arrays ([`arrays::Input`]), releases
+//! ([`smoothscore::commands::options::parse_options`]), borrows its arrays ([`arrays::Input`]), releases
 //! the GIL and calls the function the CLI command calls on the matrices it read from files —
 //! so the same parameters give the same bits as the CLI.
 
@@ -16,9 +16,9 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use smoothscore::cli::{sample_rows, score_queries, SampleArgs, ScoreOptions};
-use smoothscore::cmd_data::{generate_data, GenerateOptions, DATA_SETS};
-use smoothscore::cmd_eval::{metrics, EvalOptions};
-use smoothscore::options::option_defaults;
+use smoothscore::commands::data::{generate_data, GenerateOptions, DATA_SETS};
+use smoothscore::commands::eval::{metrics, EvalOptions};
+use smoothscore::commands::options::option_defaults;
 
 /// The CLI's `sample` options that have no meaning for a function returning its samples.
 const SAMPLE_FRONT_END: [(&str, &str); 5] = [
@@ -78,7 +78,7 @@ fn sample<'py>(
             input.view()?
         }
         None => {
-            builtin = smoothscore::builtin::default_2d().map_err(to_python)?;
+            builtin = smoothscore::data::builtin::default_2d().map_err(to_python)?;
             builtin.view()
         }
     };

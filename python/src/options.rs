@@ -4,7 +4,7 @@
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
-use smoothscore::options::{parse_options, OptionsError};
+use smoothscore::commands::options::{parse_options, OptionsError};
 
 /// The keyword arguments of `function` as (long flag name, value) pairs; `None` values are left
 /// out (the CLI's default applies), `True` is a flag without a value, sequences are joined with

@@ -12,7 +12,7 @@
 
 use super::table::{Cell, Table};
 use crate::matrix::Matrix;
-use crate::sample::{with_threads, MAX_DIM};
+use crate::sampling::sample::{with_threads, MAX_DIM};
 use anyhow::{anyhow, Result};
 use clap::Args;
 use rand_core::{RngCore, SeedableRng};
@@ -302,7 +302,8 @@ pub fn run(args: &InterpolationArgs, seed: u64, threads: usize) -> Result<Vec<Ta
             args.t0,
         )
         .map_err(|e| anyhow!("{e}"))?;
-        let rule = crate::score_spec::kernel_rule("auto", args.kernel_points as i64, seed, dim)?;
+        let rule =
+            crate::sampling::score_spec::kernel_rule("auto", args.kernel_points as i64, seed, dim)?;
         let sampler = ReverseSampler::new(
             process,
             Integrator::Heun,

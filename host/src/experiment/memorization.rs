@@ -7,12 +7,12 @@
 use super::euler_maruyama_run;
 use super::sources::{self, Source};
 use super::table::Table;
-use crate::distances::mmd_rbf;
 use crate::matrix::{Matrix, MatrixView};
+use crate::metrics::distances::mmd_rbf;
 use crate::metrics::{nearest_summary, two_nearest};
-use crate::process_spec::ProcessSpec;
-use crate::sample::draw_samples;
-use crate::score_spec::{kernel_rule, ScoreSpec};
+use crate::sampling::process_spec::ProcessSpec;
+use crate::sampling::sample::draw_samples;
+use crate::sampling::score_spec::{kernel_rule, ScoreSpec};
 use anyhow::Result;
 use clap::Args;
 use smoothscore_core::{Bandwidth, Process};

@@ -40,14 +40,14 @@ pub struct ExperimentArgs {
 /// The run of the memorization and pbm experiments: Euler–Maruyama on a geometric grid of
 /// `steps` toward t_min = 10⁻³ (for pbm: toward 1 − 10⁻³), denoised final step.
 pub fn euler_maruyama_run(
-    process: crate::process_spec::ProcessSpec,
-    score: crate::score_spec::ScoreSpec,
+    process: crate::sampling::process_spec::ProcessSpec,
+    score: crate::sampling::score_spec::ScoreSpec,
     steps: usize,
     n_samples: usize,
     seed: u64,
     threads: usize,
-) -> crate::sample::SampleConfig {
-    crate::sample::SampleConfig {
+) -> crate::sampling::sample::SampleConfig {
+    crate::sampling::sample::SampleConfig {
         process,
         integrator: smoothscore_core::Integrator::EulerMaruyama,
         steps,
@@ -133,7 +133,7 @@ fn plot(which: &Experiment, tables: &[Table], path: &std::path::Path) -> Result<
             true,
         ),
     };
-    crate::output::write_atomic_with(path, |tmp| {
+    crate::io::output::write_atomic_with(path, |tmp| {
         crate::plot::curves(tmp, title, x, y, &lines, log_x, log_y)
     })
 }

@@ -1,9 +1,9 @@
 //! The data sets the experiments run on: a training set and held-out data from the same law.
 
-use crate::builtin::default_2d;
-use crate::idx::{load_images, IdxOptions};
+use crate::data::builtin::default_2d;
+use crate::data::synthetic::{funnel, two_moons, GaussianMixture};
+use crate::io::idx::{load_images, IdxOptions};
 use crate::matrix::Matrix;
-use crate::synthetic::{funnel, two_moons, GaussianMixture};
 use anyhow::{bail, Result};
 
 /// Training data and held-out data of one law.

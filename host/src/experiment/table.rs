@@ -1,6 +1,6 @@
 //! The result table every experiment returns: printed aligned, written as CSV and JSON.
 
-use crate::output::write_atomic;
+use crate::io::output::write_atomic;
 use anyhow::Result;
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;

@@ -8,8 +8,8 @@
 //! - "smoothing ≈ more data": the smoothed score's MSE at N against the exact score's at 4N, 16N.
 
 use super::table::Table;
-use crate::sample::MAX_DIM;
-use crate::synthetic::GaussianMixture;
+use crate::data::synthetic::GaussianMixture;
+use crate::sampling::sample::MAX_DIM;
 use anyhow::{anyhow, Result};
 use clap::Args;
 use smoothscore_core::rng::{fill_standard_normal, SampleStreams};
@@ -355,7 +355,8 @@ pub fn run(args: &VarianceArgs, seed: u64) -> Result<Vec<Table>> {
     if args.resamples < 2 || args.queries == 0 || args.n_train == 0 {
         anyhow::bail!("--resamples must be ≥ 2 and --queries, --n-train ≥ 1");
     }
-    let rule = crate::score_spec::kernel_rule("auto", args.kernel_points as i64, seed, 2)?;
+    let rule =
+        crate::sampling::score_spec::kernel_rule("auto", args.kernel_points as i64, seed, 2)?;
     let mut bias_table = Table::new(
         "variance_bias",
         &[

@@ -1,6 +1,6 @@
 //! PNG plots with `plotters` (bitmap backend, embedded DejaVu Sans: no system fonts needed).
 //! Rendering is deterministic, so a plot reproduces bit for bit like any other output; plots
-//! are written atomically through [`crate::output::write_atomic_with`].
+//! are written atomically through [`crate::io::output::write_atomic_with`].
 //!
 //! - [`scatter`]: samples over training points (first two coordinates).
 //! - [`trajectories`]: a few samples' paths through time.
@@ -10,6 +10,7 @@
 mod curves;
 mod grid;
 mod scatter;
+pub mod svg;
 mod trajectories;
 
 pub use curves::{curves, Series};

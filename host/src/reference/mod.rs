@@ -3,14 +3,15 @@
 //! compensated sums and validated by the same code in 192-bit arithmetic ([`real::Oracle`]).
 
 pub mod compute;
+pub mod crosscheck;
 pub mod real;
 
 #[cfg(test)]
 mod tests {
     use super::compute;
     use super::real::{Oracle, Real};
-    use crate::builtin::default_2d;
-    use crate::crosscheck::processes;
+    use crate::data::builtin::default_2d;
+    use crate::reference::crosscheck::processes;
     use smoothscore_core::{Bandwidth, KernelRule};
 
     fn max_relative(a: &[f64], b: &[Oracle]) -> f64 {

@@ -1,12 +1,12 @@
 //! `smoothscore data`: list the built-in and synthetic data sets, generate one to a file, and
 //! describe a data file (N, d, mean, covariance spectrum).
 
-use crate::builtin::default_2d;
+use crate::data::builtin::default_2d;
+use crate::data::synthetic::{circle, funnel, line_points, two_moons, GaussianMixture};
 use crate::experiment::variance::symmetric_eigen;
-use crate::formats::{read_matrix, write_matrix, Format};
-use crate::idx::{load_images, IdxOptions, PixelScale};
+use crate::io::formats::{read_matrix, write_matrix, Format};
+use crate::io::idx::{load_images, IdxOptions, PixelScale};
 use crate::matrix::Matrix;
-use crate::synthetic::{circle, funnel, line_points, two_moons, GaussianMixture};
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -170,8 +170,8 @@ fn generate(args: &GenerateArgs) -> Result<String> {
 /// The data set `name` (one of [`DATA_SETS`]) with the parameters `args`.
 ///
 /// ```
-/// use smoothscore::cmd_data::{generate_data, GenerateOptions};
-/// use smoothscore::options::parse_options;
+/// use smoothscore::commands::data::{generate_data, GenerateOptions};
+/// use smoothscore::commands::options::parse_options;
 /// let options: GenerateOptions = parse_options("generate", &[("n".into(), Some("5".into()))]).unwrap();
 /// let moons = generate_data("two-moons", &options).unwrap();
 /// assert_eq!((moons.rows(), moons.cols()), (5, 2));

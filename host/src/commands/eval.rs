@@ -1,10 +1,10 @@
 //! `smoothscore eval`: every sample-quality metric of a samples file against the training set and
 //! optionally a held-out test set, as a table or JSON (snake_case keys).
 
-use crate::distances::{energy_distance, knn_kl, mmd_rbf, sliced_wasserstein};
 use crate::experiment::memorization::mean_nearest_distance;
-use crate::formats::read_matrix;
+use crate::io::formats::read_matrix;
 use crate::matrix::MatrixView;
+use crate::metrics::distances::{energy_distance, knn_kl, mmd_rbf, sliced_wasserstein};
 use crate::metrics::{nearest_summary, two_nearest};
 use anyhow::{bail, Result};
 use clap::Args;

@@ -289,7 +289,7 @@ pub fn run<C: CoreUnderTest>(core: &C, data: &Matrix, limit: usize) -> Result<Ve
                 sigma_bound,
                 &input,
             );
-            let smoothed = KernelSmoothedScore::<{ crate::sample::MAX_DIM }>::new(
+            let smoothed = KernelSmoothedScore::<{ crate::sampling::sample::MAX_DIM }>::new(
                 EmpiricalScore::new(dataset, process).map_err(|e| anyhow!("{e}"))?,
                 Bandwidth::Constant { bandwidth: 0.1 },
                 rule,
@@ -430,8 +430,8 @@ fn core_euler_maruyama(
     let mut noise = vec![0.0f32; y.len()];
     smoothscore_core::rng::fill_standard_normal(&mut rng.clone(), &mut noise);
     let mut state = y.to_vec();
-    let mut workspace =
-        Workspace::<{ crate::sample::MAX_DIM }>::new(y.len()).map_err(|e| anyhow!("{e}"))?;
+    let mut workspace = Workspace::<{ crate::sampling::sample::MAX_DIM }>::new(y.len())
+        .map_err(|e| anyhow!("{e}"))?;
     sampler
         .step(&field, t_from, t_to, &mut state, &mut rng, &mut workspace)
         .map_err(|e| anyhow!("{e}"))?;

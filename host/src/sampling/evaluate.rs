@@ -2,9 +2,9 @@
 //! parallel over rows (each row is independent, so the bits do not depend on the thread count).
 
 use crate::matrix::{Matrix, MatrixView};
-use crate::process_spec::ProcessSpec;
-use crate::sample::with_threads;
-use crate::score_spec::{self, ScoreSpec};
+use crate::sampling::process_spec::ProcessSpec;
+use crate::sampling::sample::with_threads;
+use crate::sampling::score_spec::{self, ScoreSpec};
 use anyhow::{anyhow, bail, Result};
 use rayon::prelude::*;
 use smoothscore_core::{Dataset, DriftField, EmpiricalScore, PinnedBrownianMotion, ScoreField};
@@ -122,10 +122,10 @@ pub fn score_blocks(
 /// `&Matrix` or a [`MatrixView`] of values held elsewhere, read without a copy).
 ///
 /// ```
-/// use smoothscore::evaluate::{evaluate, Quantity};
+/// use smoothscore::sampling::evaluate::{evaluate, Quantity};
 /// use smoothscore::matrix::MatrixView;
-/// use smoothscore::process_spec::ProcessSpec;
-/// use smoothscore::score_spec::ScoreSpec;
+/// use smoothscore::sampling::process_spec::ProcessSpec;
+/// use smoothscore::sampling::score_spec::ScoreSpec;
 /// let data = [0.0f32, 0.0, 1.0, 1.0];
 /// let queries = [0.5f32, 0.5];
 /// let data = MatrixView::new(2, 2, &data).unwrap();

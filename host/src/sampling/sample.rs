@@ -10,8 +10,8 @@
 //! pinned process and trajectories go sample by sample.
 
 use crate::matrix::{Matrix, MatrixView};
-use crate::process_spec::ProcessSpec;
-use crate::score_spec::{self, ScoreSpec};
+use crate::sampling::process_spec::ProcessSpec;
+use crate::sampling::score_spec::{self, ScoreSpec};
 use crate::simd::{Simd, SimdScore};
 use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
@@ -71,12 +71,12 @@ pub fn draw_samples<'a>(data: impl Into<MatrixView<'a>>, config: &SampleConfig) 
 
 /// Draws the samples `samples` (a range of indices below `config.n_samples`) of the run `config`
 /// describes: sample j on stream j as always, so the rows are exactly rows `samples` of
-/// [`draw_samples`] (the ranges of a [`crate::shard::Shard`] split a run over machines).
+/// [`draw_samples`] (the ranges of a [`crate::sampling::shard::Shard`] split a run over machines).
 ///
 /// ```
-/// use smoothscore::sample::{draw_sample_range, draw_samples, SampleConfig};
+/// use smoothscore::sampling::sample::{draw_sample_range, draw_samples, SampleConfig};
 /// use smoothscore::matrix::MatrixView;
-/// # use smoothscore::{process_spec::ProcessSpec, score_spec::ScoreSpec};
+/// # use smoothscore::sampling::{process_spec::ProcessSpec, score_spec::ScoreSpec};
 /// # use smoothscore_core::{FinalStep, Integrator, Process, Spacing};
 /// let data = [0.0f32, 0.0, 1.0, 1.0, -1.0, 0.5];
 /// let data = MatrixView::new(3, 2, &data).unwrap();

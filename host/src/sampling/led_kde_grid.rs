@@ -2,8 +2,8 @@
 //! the density the kernel-smoothed sampler follows, next to p_t^N itself (h = 0).
 
 use crate::matrix::Matrix;
-use crate::sample::with_threads;
-use crate::score_spec::MAX_DIM;
+use crate::sampling::sample::with_threads;
+use crate::sampling::score_spec::MAX_DIM;
 use anyhow::{anyhow, bail, Result};
 use rayon::prelude::*;
 use smoothscore_core::{

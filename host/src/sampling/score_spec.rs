@@ -1,7 +1,7 @@
 //! The score a run follows, as chosen on the command line: the exact empirical score, the
 //! kernel-smoothed score (Gabriel et al.), or Chen's (smoothed) piecewise-linear score.
 
-use crate::line_fit::LineFit;
+use crate::data::line_fit::LineFit;
 use crate::matrix::MatrixView;
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
@@ -11,7 +11,7 @@ use smoothscore_core::{
 };
 
 /// The host's fixed buffer capacity for kernel smoothing (the sampler's `MAX_DIM`).
-pub const MAX_DIM: usize = crate::sample::MAX_DIM;
+pub const MAX_DIM: usize = crate::sampling::sample::MAX_DIM;
 
 /// Which score, with its parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]

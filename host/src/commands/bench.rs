@@ -10,7 +10,7 @@
 //! fuses (bit-reproducibility), so the no-FMA ceiling is half of it and is printed too.
 //! Bandwidth: the single-query score on the largest N·d shape against a measured read stream.
 
-use crate::evaluate::score_blocks;
+use crate::sampling::evaluate::score_blocks;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use rand_core::SeedableRng;
@@ -400,7 +400,7 @@ pub fn run(args: &BenchArgs) -> Result<String> {
         }))?);
     }
     let mut text = format!(
-        "peak: {peak_text}\nthreads: {threads}; kernel compiled for: {simd} (host/src/simd.rs); t = {} (VP linear)\n\n",
+        "peak: {peak_text}\nthreads: {threads}; kernel compiled for: {simd} (host/src/simd/mod.rs); t = {} (VP linear)\n\n",
         args.time
     );
     text += &format!(

@@ -47,8 +47,8 @@ impl OptionsError {
 /// `command`: unnamed options get the CLI's defaults, and values are checked as the CLI checks them.
 ///
 /// ```
-/// use smoothscore::options::{parse_options, OptionsError};
-/// use smoothscore::cmd_eval::EvalOptions;
+/// use smoothscore::commands::options::{parse_options, OptionsError};
+/// use smoothscore::commands::eval::EvalOptions;
 /// let options: EvalOptions = parse_options("eval", &[("radius".into(), Some("0.01".into()))]).unwrap();
 /// assert_eq!((options.radius, options.projections), (0.01, 128));
 /// let unknown = parse_options::<EvalOptions>("eval", &[("radios".into(), Some("1".into()))]);
@@ -75,8 +75,8 @@ pub fn parse_options<A: Args + FromArgMatches>(
 /// no default), in declaration order.
 ///
 /// ```
-/// use smoothscore::options::option_defaults;
-/// let defaults = option_defaults::<smoothscore::cmd_eval::EvalOptions>();
+/// use smoothscore::commands::options::option_defaults;
+/// let defaults = option_defaults::<smoothscore::commands::eval::EvalOptions>();
 /// assert_eq!(defaults[0], ("radius".to_string(), Some("0.001".to_string())));
 /// ```
 pub fn option_defaults<A: Args>() -> Vec<(String, Option<String>)> {

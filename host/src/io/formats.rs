@@ -3,8 +3,8 @@
 //! Every reader checks what it reads and says what was wrong with which file: a truncated NPY,
 //! a ragged CSV row, a non-numeric cell and a NaN each get their own message with the position.
 
+use crate::io::output::write_atomic;
 use crate::matrix::Matrix;
-use crate::output::write_atomic;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
@@ -52,7 +52,7 @@ pub fn read_matrix(path: &Path) -> Result<Matrix> {
     let matrix = match format {
         Format::Csv => parse_csv(&bytes()?),
         Format::Npy => parse_npy(&bytes()?),
-        Format::Idx => crate::idx::load_images(path, &crate::idx::IdxOptions::default()),
+        Format::Idx => crate::io::idx::load_images(path, &crate::io::idx::IdxOptions::default()),
     }
     .with_context(|| format!("{}", path.display()))?;
     if let Some(index) = matrix.values().iter().position(|v| !v.is_finite()) {

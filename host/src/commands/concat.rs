@@ -1,7 +1,7 @@
 //! `smoothscore concat`: the rows of several CSV/NPY files, in the order given, in one file —
 //! the shards of a `sample --shard k/K` run joined into the one-machine output, bit for bit.
 
-use crate::formats::{read_matrix, write_matrix, Format};
+use crate::io::formats::{read_matrix, write_matrix, Format};
 use crate::matrix::Matrix;
 use anyhow::{bail, Result};
 use clap::Args;

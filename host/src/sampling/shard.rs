@@ -43,7 +43,7 @@ impl Shard {
     /// differ by at most one). Fails when the shard would be empty (K > total).
     ///
     /// ```
-    /// use smoothscore::shard::Shard;
+    /// use smoothscore::sampling::shard::Shard;
     /// let parts: Vec<_> = (0..3).map(|k| Shard::new(k, 3).unwrap().samples(10).unwrap()).collect();
     /// assert_eq!(parts, [0..3, 3..6, 6..10]);
     /// assert!(Shard::new(6, 7).unwrap().samples(5).is_err());

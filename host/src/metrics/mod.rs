@@ -1,4 +1,7 @@
-//! Nearest-neighbour measurements of samples against a training set (f64 accumulation).
+//! Nearest-neighbour measurements of samples against a training set (f64 accumulation), and
+//! [`distances`] between sample sets.
+
+pub mod distances;
 
 use crate::matrix::MatrixView;
 
