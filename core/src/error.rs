@@ -216,6 +216,9 @@ impl fmt::Display for Error {
     }
 }
 
+/// A library error type, so callers use `?` (anyhow, `Box<dyn Error>`) instead of wrapping it.
+impl core::error::Error for Error {}
+
 /// Returns `Err(NonFinite)` at the first NaN or infinity in `values`.
 pub fn check_finite(values: &[f32], input: Input) -> Result<(), Error> {
     match values.iter().position(|v| !v.is_finite()) {

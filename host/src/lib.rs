@@ -21,10 +21,9 @@
 //!   ([`reference::crosscheck`]).
 //! - [`simd`]: the host's SIMD lane vectors and kernel dispatch.
 //! - [`progress`]: progress bars.
-//! - [`commands`]: one module per subcommand (`data`, `eval`, `concat`, `bench`, completions and
-//!   man page), and a command's options from (name, value) pairs ([`commands::options`], the
-//!   Python package's way in).
-//! - [`cli`]: the clap definitions and the commands' dispatch.
+//! - [`commands`]: one module per subcommand, each with its clap `Args` and its `run`.
+//! - [`cli`]: the top-level clap parser, the dispatch to the commands, and which of their flags
+//!   name files (for manifests and `reproduce`).
 #![deny(missing_docs)]
 
 pub mod cli;

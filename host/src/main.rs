@@ -2,15 +2,15 @@
 //! (usage errors: exit 2, also one line).
 
 use clap::error::ErrorKind;
-use clap::Parser;
-use smoothscore::cli::{run, Cli};
+use clap::{CommandFactory, Parser};
+use smoothscore::cli::{manifest_files, run, Cli};
 use smoothscore::io::config;
 use smoothscore::manifest;
 use smoothscore::progress;
 use std::io::Write;
 
 fn main() {
-    let argv = match config::expand(std::env::args().collect()) {
+    let argv = match config::expand(std::env::args().collect(), &Cli::command()) {
         Ok(argv) => argv,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -35,8 +35,8 @@ fn main() {
         },
     };
     progress::set_quiet(cli.quiet);
-    manifest::set_argv(argv.clone());
-    let files = manifest::file_args(&mut cli.command);
+    manifest::set_argv(argv.clone(), Cli::command());
+    let files = manifest_files(&mut cli.command);
     match run(cli).and_then(|report| match files {
         Some((inputs, outputs)) => {
             manifest::write(&argv, &inputs, &outputs)?;

@@ -4,20 +4,15 @@
 //! command line, the working folder, the tool's version and git revision, every parameter
 //! (including defaults), the sha256 of every input (the built-in data set included) and of
 //! every output. `smoothscore reproduce FILE.manifest.json` re-runs the command with its
-//! outputs redirected to a temporary folder and reports whether every output has the same bits.
+//! outputs redirected to a temporary folder and reports whether every output has the same bits
+//! ([`reproduce`], generic over the CLI through [`Recorded`], so this module knows no command).
 
-use crate::cli::{Cli, Command};
-use crate::commands::data::{DataAction, DataArgs};
-use crate::data::builtin::DEFAULT_2D_CSV;
+use crate::data::builtin::{BUILTIN_DEFAULT, DEFAULT_2D_CSV};
 use crate::io::output::write_atomic;
 use anyhow::{bail, Context, Result};
-use clap::{CommandFactory, Parser};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-
-/// The name recorded for the built-in default data set.
-pub const BUILTIN_DEFAULT: &str = "builtin:default-2d";
 
 /// The flag and path of one input or output file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,82 +80,41 @@ pub struct PathFlag<'a> {
     pub value: PathValue<'a>,
 }
 
-/// Every path-valued flag of the commands that write output files (`sample`, `score`,
-/// `density`, `data generate`, `experiment`), or `None` for the commands that write none
-/// (`reproduce`, `bench`, `crosscheck`, `eval`, `data list|describe`, `completions`,
-/// `manpage`) and for `concat`, which only joins files and records no manifest. Exhaustive over [`Command`], so a new command has to be classified here; the
-/// test `every_path_flag_is_classified` checks that no path-valued flag is missed.
-pub fn path_flags(command: &mut Command) -> Option<Vec<PathFlag<'_>>> {
-    use PathValue::{Optional, Required};
-    let flag = |flag, role, value| PathFlag { flag, role, value };
-    let builtin = || Some(PathBuf::from(BUILTIN_DEFAULT));
-    Some(match command {
-        Command::Sample(args) => vec![
-            flag("--data", Role::Input, Optional(&mut args.data, builtin())),
-            flag("--out", Role::Output, Required(&mut args.out)),
-            flag("--plot", Role::Output, Optional(&mut args.plot, None)),
-            flag(
-                "--plot-trajectories",
-                Role::Output,
-                Optional(&mut args.plot_trajectories, None),
-            ),
-        ],
-        Command::Score(args) => vec![
-            flag("--data", Role::Input, Required(&mut args.data)),
-            flag("--queries", Role::Input, Required(&mut args.queries)),
-            flag("--out", Role::Output, Required(&mut args.out)),
-        ],
-        Command::Density(args) => vec![
-            flag("--data", Role::Input, Optional(&mut args.data, builtin())),
-            flag("--out", Role::Output, Required(&mut args.out)),
-        ],
-        Command::Data(DataArgs { action }) => match action {
-            DataAction::Generate(args) => {
-                let mnist = (args.name == "mnist").then(|| {
-                    crate::experiment::sources::mnist_dir().join("train-images-idx3-ubyte.gz")
-                });
-                vec![
-                    flag(
-                        "--mnist",
-                        Role::Input,
-                        Optional(&mut args.options.mnist, mnist),
-                    ),
-                    flag("--out", Role::Output, Required(&mut args.out)),
-                ]
-            }
-            DataAction::List(_) | DataAction::Describe(_) => return None,
-        },
-        Command::Experiment(args) => {
-            let folder = Some(PathBuf::from("experiments").join(args.which.name()));
-            vec![
-                flag(
-                    "--out-dir",
-                    Role::OutputFolder,
-                    Optional(&mut args.out_dir, folder),
-                ),
-                flag("--plot", Role::Output, Optional(&mut args.plot, None)),
-            ]
+impl<'a> PathFlag<'a> {
+    /// A file the command reads.
+    pub fn input(flag: &'static str, value: PathValue<'a>) -> Self {
+        PathFlag {
+            flag,
+            role: Role::Input,
+            value,
         }
-        Command::Crosscheck(_)
-        | Command::Eval(_)
-        | Command::Concat(_)
-        | Command::Reproduce(_)
-        | Command::Bench(_)
-        | Command::Completions(_)
-        | Command::Manpage => return None,
-    })
+    }
+
+    /// A file the command writes.
+    pub fn output(flag: &'static str, value: PathValue<'a>) -> Self {
+        PathFlag {
+            flag,
+            role: Role::Output,
+            value,
+        }
+    }
+
+    /// A folder the command writes files into.
+    pub fn output_folder(flag: &'static str, value: PathValue<'a>) -> Self {
+        PathFlag {
+            flag,
+            role: Role::OutputFolder,
+            value,
+        }
+    }
 }
 
-/// The files a command reads and writes, for the manifest `main` writes beside the first
-/// output; `None` for commands that write no file and for `experiment` (which writes its own
-/// `manifest.json` into its output folder).
-pub fn file_args(command: &mut Command) -> Option<(Vec<FileArg>, Vec<FileArg>)> {
-    if matches!(command, Command::Experiment(_)) {
-        return None;
-    }
+/// The inputs and outputs a manifest records for `flags` (absent optional flags with no
+/// default left out).
+pub fn file_args(flags: Vec<PathFlag<'_>>) -> (Vec<FileArg>, Vec<FileArg>) {
     let mut inputs = Vec::new();
     let mut outputs = Vec::new();
-    for PathFlag { flag, role, value } in path_flags(command)? {
+    for PathFlag { flag, role, value } in flags {
         let Some(path) = value.effective() else {
             continue;
         };
@@ -170,7 +124,21 @@ pub fn file_args(command: &mut Command) -> Option<(Vec<FileArg>, Vec<FileArg>)> 
             Role::Output | Role::OutputFolder => outputs.push(file),
         }
     }
-    Some((inputs, outputs))
+    (inputs, outputs)
+}
+
+/// A command line that [`reproduce`] can re-run. The CLI implements it (`cli::Cli`), so this
+/// module needs no knowledge of the commands.
+pub trait Recorded: Sized {
+    /// Parses a recorded command line with the CLI's own definition; the error in one line.
+    fn parse(argv: &[String]) -> Result<Self>;
+    /// Whether the command line names `--config` (a manifest records the expanded options).
+    fn uses_config(&self) -> bool;
+    /// The path-valued flags of the command, or `None` when the command writes no output file
+    /// (a manifest cannot run it).
+    fn path_flags(&mut self) -> Option<Vec<PathFlag<'_>>>;
+    /// Runs the command; returns its report.
+    fn run(self) -> Result<String>;
 }
 
 /// Lower-case hex sha256 of `bytes`.
@@ -195,10 +163,10 @@ fn file_sha256(path: &Path) -> Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
-/// Every parameter of the parsed command line, defaults included, as `flag → value`.
-fn parameters(argv: &[String]) -> Map<String, Value> {
+/// Every parameter of `argv` parsed by `definition`, defaults included, as `flag → value`.
+fn parameters(definition: clap::Command, argv: &[String]) -> Map<String, Value> {
     let mut map = Map::new();
-    let Ok(matches) = Cli::command().try_get_matches_from(argv) else {
+    let Ok(matches) = definition.try_get_matches_from(argv) else {
         return map;
     };
     if let Some((name, sub)) = matches.subcommand() {
@@ -221,17 +189,20 @@ pub fn manifest_path(output: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-static ARGV: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+/// The command line as run and its parameters (see [`set_argv`]).
+static RUN: std::sync::OnceLock<(Vec<String>, Map<String, Value>)> = std::sync::OnceLock::new();
 
-/// Records the command line as run (after `--config` expansion) for the manifests.
-pub fn set_argv(argv: Vec<String>) {
-    let _ = ARGV.set(argv);
+/// Records the command line as run (after `--config` expansion) for the manifests, with its
+/// parameters as `definition` (the CLI's clap command) parses them.
+pub fn set_argv(argv: Vec<String>, definition: clap::Command) {
+    let parameters = parameters(definition, &argv);
+    let _ = RUN.set((argv, parameters));
 }
 
 /// The command line recorded by [`set_argv`] (the process's arguments if none was).
 pub fn argv() -> Vec<String> {
-    ARGV.get()
-        .cloned()
+    RUN.get()
+        .map(|(argv, _)| argv.clone())
         .unwrap_or_else(|| std::env::args().collect())
 }
 
@@ -263,7 +234,11 @@ pub fn write_to(
             })
             .collect()
     };
-    let parameters = parameters(argv);
+    let parameters = RUN
+        .get()
+        .filter(|(recorded, _)| recorded.as_slice() == argv)
+        .map(|(_, parameters)| parameters.clone())
+        .unwrap_or_default();
     let manifest = json!({
         "tool": "smoothscore",
         "version": env!("CARGO_PKG_VERSION"),
@@ -329,19 +304,6 @@ fn require_regular_file(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Parses a recorded command line with the CLI's own definition; clap's error in one line.
-fn parse_recorded(argv: &[String], file: &Path) -> Result<Cli> {
-    Cli::try_parse_from(argv).map_err(|error| {
-        let rendered = error.render().to_string();
-        let first = rendered.lines().next().unwrap_or_default();
-        anyhow::anyhow!(
-            "{}: the recorded command line does not parse: {}",
-            file.display(),
-            first.trim_start_matches("error: ")
-        )
-    })
-}
-
 /// The name of the parsed command, for messages.
 fn command_name(argv: &[String]) -> String {
     argv.iter()
@@ -377,12 +339,12 @@ fn files_under(folder: &Path) -> Result<Vec<PathBuf>> {
 /// any output differs.
 ///
 /// The manifest is untrusted input. Its command line is parsed with the CLI's own definition
-/// and must be one of the commands that write output files (see [`path_flags`]); every
+/// and must be one of the commands that write output files ([`Recorded::path_flags`]); every
 /// output-writing flag must name a path listed in `outputs`, and all of them are rewritten
 /// into the temporary folder, so nothing is written outside it; the run must write no file
 /// the manifest does not list. Every input must be a regular file listed in `inputs` with its
 /// recorded sha256. The temporary folder is removed on return.
-pub fn reproduce(manifest_file: &Path) -> Result<String> {
+pub fn reproduce<C: Recorded>(manifest_file: &Path) -> Result<String> {
     let name = manifest_file.display();
     require_regular_file(manifest_file)?;
     let mut text = String::new();
@@ -407,8 +369,8 @@ pub fn reproduce(manifest_file: &Path) -> Result<String> {
                 .with_context(|| format!("{name}: argv entries must be strings"))
         })
         .collect::<Result<_>>()?;
-    let mut cli = parse_recorded(&argv, manifest_file)?;
-    if cli.config.is_some() {
+    let mut cli = C::parse(&argv).with_context(|| format!("{name}"))?;
+    if cli.uses_config() {
         bail!(
             "{name}: a recorded command line cannot use --config (it records the expanded options)"
         );
@@ -423,7 +385,7 @@ pub fn reproduce(manifest_file: &Path) -> Result<String> {
             .unwrap_or_default(),
     };
     let command = command_name(&argv);
-    let Some(flags) = path_flags(&mut cli.command) else {
+    let Some(flags) = cli.path_flags() else {
         bail!(
             "{name}: `{command}` writes no output file; a manifest can only re-run sample, score, density, data generate or experiment"
         );
@@ -541,7 +503,7 @@ pub fn reproduce(manifest_file: &Path) -> Result<String> {
             output.path
         );
     }
-    crate::cli::run(cli)?;
+    cli.run()?;
     let experiment_manifest = scratch.path().join("out-dir").join("manifest.json");
     for file in files_under(scratch.path())? {
         if file != experiment_manifest && !expected_outputs.iter().any(|(_, r, _)| *r == file) {
@@ -569,112 +531,4 @@ pub fn reproduce(manifest_file: &Path) -> Result<String> {
         "bit match: {total}/{total} outputs identical to {}",
         manifest_file.display()
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Each leaf command with the least command line that parses, and whether it writes files
-    /// (so `reproduce` accepts it). A new command fails `every_path_flag_is_classified` until
-    /// it is listed here.
-    const LEAVES: [(&str, &[&str], bool); 17] = [
-        ("sample", &[], true),
-        ("score", &["--t", "0.1"], true),
-        ("density", &["--t", "0.1"], true),
-        ("data generate", &["two-moons"], true),
-        ("experiment interpolation", &[], true),
-        ("experiment memorization", &[], true),
-        ("experiment variance", &[], true),
-        ("experiment pbm", &[], true),
-        ("data list", &[], false),
-        ("data describe", &[], false),
-        ("crosscheck", &[], false),
-        ("eval", &[], false),
-        ("concat", &[], false),
-        ("reproduce", &[], false),
-        ("bench", &[], false),
-        ("completions", &["bash"], false),
-        ("manpage", &[], false),
-    ];
-
-    /// Every leaf command path with its path-valued arguments (long flags, or ids of
-    /// positionals), from the CLI's own definition.
-    fn path_arguments() -> Vec<(String, Vec<(String, bool)>)> {
-        fn walk(command: &clap::Command, path: &str, out: &mut Vec<(String, Vec<(String, bool)>)>) {
-            if command.has_subcommands() {
-                for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
-                    let name = sub.get_name();
-                    let path = if path.is_empty() {
-                        name.to_owned()
-                    } else {
-                        format!("{path} {name}")
-                    };
-                    walk(sub, &path, out);
-                }
-                return;
-            }
-            let path_type = clap::builder::ValueParser::path_buf().type_id();
-            let flags = command
-                .get_arguments()
-                .filter(|a| a.get_value_parser().type_id() == path_type)
-                .filter(|a| a.get_id() != "config")
-                .map(|a| match a.get_long() {
-                    Some(long) => (format!("--{long}"), true),
-                    None => (a.get_id().to_string(), false),
-                })
-                .collect();
-            out.push((path.to_owned(), flags));
-        }
-        let mut command = Cli::command();
-        command.build();
-        let mut out = Vec::new();
-        walk(&command, "", &mut out);
-        out
-    }
-
-    #[test]
-    fn every_path_flag_is_classified() {
-        let leaves = path_arguments();
-        assert_eq!(leaves.len(), LEAVES.len(), "{leaves:?}");
-        let mut checked = 0;
-        for (path, flags) in leaves {
-            let (_, least, writes) = LEAVES
-                .iter()
-                .find(|(name, _, _)| *name == path)
-                .unwrap_or_else(|| panic!("`{path}` is not classified in LEAVES"));
-            let mut argv: Vec<String> = std::iter::once("smoothscore")
-                .chain(path.split(' '))
-                .chain(least.iter().copied())
-                .map(str::to_owned)
-                .collect();
-            for (index, (flag, long)) in flags.iter().enumerate() {
-                if *long {
-                    argv.push(flag.clone());
-                }
-                argv.push(format!("p{index}.csv"));
-            }
-            let mut cli = Cli::try_parse_from(&argv)
-                .unwrap_or_else(|e| panic!("{argv:?} does not parse: {e}"));
-            match path_flags(&mut cli.command) {
-                Some(classified) => {
-                    assert!(writes, "`{path}` writes no file but is accepted");
-                    let mut seen: Vec<String> = classified
-                        .iter()
-                        .filter(|f| f.value.is_given())
-                        .map(|f| f.flag.to_owned())
-                        .collect();
-                    let mut expected: Vec<String> =
-                        flags.iter().map(|(flag, _)| flag.clone()).collect();
-                    seen.sort();
-                    expected.sort();
-                    assert_eq!(seen, expected, "path flags of `{path}`");
-                    assert!(classified.iter().any(|f| f.role != Role::Input));
-                }
-                None => assert!(!writes, "`{path}` writes files but is refused"),
-            }
-            checked += 1;
-        }
-        assert_eq!(checked, LEAVES.len());
-    }
 }

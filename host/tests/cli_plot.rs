@@ -228,11 +228,15 @@ fn shipped_example_configs_parse_for_their_commands() {
     for entry in std::fs::read_dir(&examples).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
-            let args = smoothscore::io::config::expand(vec![
-                "smoothscore".into(),
-                "--config".into(),
-                path.display().to_string(),
-            ])
+            use clap::CommandFactory;
+            let args = smoothscore::io::config::expand(
+                vec![
+                    "smoothscore".into(),
+                    "--config".into(),
+                    path.display().to_string(),
+                ],
+                &smoothscore::cli::Cli::command(),
+            )
             .unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
             use clap::Parser;
             smoothscore::cli::Cli::try_parse_from(&args)

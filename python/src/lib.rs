@@ -15,10 +15,11 @@ use numpy::PyArray2;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use smoothscore::cli::{sample_rows, score_queries, SampleArgs, ScoreOptions};
 use smoothscore::commands::data::{generate_data, GenerateOptions, DATA_SETS};
 use smoothscore::commands::eval::{metrics, EvalOptions};
 use smoothscore::commands::options::option_defaults;
+use smoothscore::commands::sample::{sample_rows, SampleArgs};
+use smoothscore::commands::score::{score_queries, ScoreOptions};
 
 /// The CLI's `sample` options that have no meaning for a function returning its samples.
 const SAMPLE_FRONT_END: [(&str, &str); 5] = [

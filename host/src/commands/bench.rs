@@ -228,7 +228,7 @@ pub fn measure(
     let Shape { batch, points, dim } = shape;
     let data = normal_data(points * dim, 1);
     let queries = normal_data(batch * dim, 2);
-    let dataset = Dataset::new(&data, dim).map_err(|e| anyhow!("{e}"))?;
+    let dataset = Dataset::new(&data, dim)?;
     let process = Process::VP_LINEAR;
     let (seconds, _) = time_batched(&dataset, &queries, threads, repeats, t)?;
     let simd = crate::simd::Simd::detect();
@@ -236,8 +236,7 @@ pub fn measure(
     let mut row = vec![0.0f32; dim];
     let single_subset = best_seconds(repeats, || {
         for query in queries.chunks_exact(dim).take(subset) {
-            simd.score_batch(&dataset, &process, t, query, &mut row)
-                .map_err(|e| anyhow!("{e}"))?;
+            simd.score_batch(&dataset, &process, t, query, &mut row)?;
         }
         Ok(())
     })?;
@@ -257,13 +256,11 @@ pub fn measure(
 
 /// Fraction of non-zero posterior weights w_i(x) at time t over the first (up to 4) queries.
 fn nonzero_weights(dataset: &Dataset<'_>, queries: &[f32], t: f32) -> Result<f64> {
-    let field = EmpiricalScore::new(*dataset, Process::VP_LINEAR).map_err(|e| anyhow!("{e}"))?;
+    let field = EmpiricalScore::new(*dataset, Process::VP_LINEAR)?;
     let mut weights = vec![0.0f32; dataset.len()];
     let (mut nonzero, mut total) = (0usize, 0usize);
     for query in queries.chunks_exact(dataset.dim()).take(4) {
-        field
-            .weights(t, query, &mut weights)
-            .map_err(|e| anyhow!("{e}"))?;
+        field.weights(t, query, &mut weights)?;
         nonzero += weights.iter().filter(|&&w| w != 0.0).count();
         total += weights.len();
     }
@@ -305,7 +302,7 @@ fn thread_scaling(shape: Shape, threads_max: usize, repeats: usize, t: f32) -> R
     let Shape { batch, points, dim } = shape;
     let data = normal_data(points * dim, 1);
     let queries = normal_data(batch * dim, 2);
-    let dataset = Dataset::new(&data, dim).map_err(|e| anyhow!("{e}"))?;
+    let dataset = Dataset::new(&data, dim)?;
     let (one_seconds, one) = time_batched(&dataset, &queries, 1, repeats, t)?;
     let (all_seconds, all) = time_batched(&dataset, &queries, threads_max, repeats, t)?;
     let identical = one
@@ -463,7 +460,7 @@ pub fn run(args: &BenchArgs) -> Result<String> {
 fn single_query_bandwidth(shape: Shape, repeats: usize, t: f32) -> Result<f64> {
     let data = normal_data(shape.points * shape.dim, 1);
     let query = normal_data(shape.dim, 3);
-    let dataset = Dataset::new(&data, shape.dim).map_err(|e| anyhow!("{e}"))?;
+    let dataset = Dataset::new(&data, shape.dim)?;
     let simd = crate::simd::Simd::detect();
     let mut out = vec![0.0f32; shape.dim];
     // One query: the batched entry point runs the single-query path, compiled for `simd`.

@@ -6,6 +6,7 @@ use crate::data::synthetic::{circle, funnel, line_points, two_moons, GaussianMix
 use crate::experiment::variance::symmetric_eigen;
 use crate::io::formats::{read_matrix, write_matrix, Format};
 use crate::io::idx::{load_images, IdxOptions, PixelScale};
+use crate::manifest::{PathFlag, PathValue::Optional, PathValue::Required};
 use crate::matrix::Matrix;
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
@@ -17,6 +18,26 @@ pub struct DataArgs {
     /// What to do.
     #[command(subcommand)]
     pub action: DataAction,
+}
+
+impl DataArgs {
+    /// The path-valued flags of `data generate` (for manifests and `reproduce`); `None` for
+    /// the actions that write no file.
+    pub fn path_flags(&mut self) -> Option<Vec<PathFlag<'_>>> {
+        let DataAction::Generate(args) = &mut self.action else {
+            return None;
+        };
+        let mnist = (args.name == "mnist").then(default_mnist_images);
+        Some(vec![
+            PathFlag::input("--mnist", Optional(&mut args.options.mnist, mnist)),
+            PathFlag::output("--out", Required(&mut args.out)),
+        ])
+    }
+}
+
+/// The MNIST training images `data generate mnist` reads without `--mnist`.
+fn default_mnist_images() -> PathBuf {
+    crate::experiment::sources::mnist_dir().join("train-images-idx3-ubyte.gz")
 }
 
 /// The `data` actions.
@@ -194,10 +215,7 @@ pub fn generate_data(name: &str, args: &GenerateOptions) -> Result<Matrix> {
         "circle" => circle(args.n, args.noise, args.seed)?,
         "line" => line_points(args.n, dim(2), args.seed)?,
         "mnist" => {
-            let path = match &args.mnist {
-                Some(path) => path.clone(),
-                None => crate::experiment::sources::mnist_dir().join("train-images-idx3-ubyte.gz"),
-            };
+            let path = args.mnist.clone().unwrap_or_else(default_mnist_images);
             let scale = match args.scale.as_str() {
                 "unit" => PixelScale::Unit,
                 "symmetric" => PixelScale::Symmetric,

@@ -7,16 +7,15 @@
 //! names the command when the command line gives none. Unknown keys are errors naming the
 //! file and the command, never silently ignored.
 
-use crate::cli::Cli;
 use anyhow::{bail, Context, Result};
-use clap::CommandFactory;
 
 /// Switches that may precede the subcommand.
 const LEADING_SWITCHES: [&str; 2] = ["-q", "--quiet"];
 
 /// `argv` with its `--config FILE` replaced by the file's options (placed after the
-/// subcommand path, skipping any flag the command line already gives).
-pub fn expand(argv: Vec<String>) -> Result<Vec<String>> {
+/// subcommand path, skipping any flag the command line already gives); `definition` is the
+/// CLI's clap command, which says which flags each subcommand accepts.
+pub fn expand(argv: Vec<String>, definition: &clap::Command) -> Result<Vec<String>> {
     let Some((position, width, file)) = find_config(&argv) else {
         return Ok(argv);
     };
@@ -49,7 +48,7 @@ pub fn expand(argv: Vec<String>) -> Result<Vec<String>> {
         }
     }
     let path: Vec<String> = argv[start..start + path_len].to_vec();
-    let known = long_flags(&path);
+    let known = long_flags(definition, &path);
     let mut spliced = Vec::new();
     for (key, value) in &table {
         if key == "command" {
@@ -94,8 +93,8 @@ fn find_config(argv: &[String]) -> Option<(usize, usize, String)> {
 }
 
 /// The long flags (with `--`) accepted by the subcommand at `path` (globals included).
-fn long_flags(path: &[String]) -> Vec<String> {
-    let mut command = Cli::command();
+fn long_flags(definition: &clap::Command, path: &[String]) -> Vec<String> {
+    let mut command = definition.clone();
     command.build();
     let mut current = &command;
     for word in path {
@@ -133,6 +132,29 @@ mod tests {
 
     fn argv(words: &str) -> Vec<String> {
         words.split_whitespace().map(str::to_owned).collect()
+    }
+
+    /// A clap definition shaped like the CLI's (the real one is tested in `host/tests`).
+    fn definition() -> clap::Command {
+        let option = |name: &'static str| clap::Arg::new(name).long(name);
+        clap::Command::new("smoothscore")
+            .arg(option("quiet").short('q').action(clap::ArgAction::SetTrue))
+            .subcommand(clap::Command::new("sample").args([
+                option("seed"),
+                option("n-samples"),
+                option("process"),
+            ]))
+            .subcommand(clap::Command::new("experiment").subcommand(
+                clap::Command::new("memorization").args([
+                    option("bandwidths"),
+                    option("json").action(clap::ArgAction::SetTrue),
+                    option("plot"),
+                ]),
+            ))
+    }
+
+    fn expand(argv: Vec<String>) -> Result<Vec<String>> {
+        super::expand(argv, &definition())
     }
 
     fn with_config(toml: &str, words: &str) -> Result<Vec<String>> {

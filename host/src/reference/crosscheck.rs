@@ -67,8 +67,7 @@ impl CoreUnderTest for Core {
         x: &[f32],
     ) -> Result<Vec<f32>> {
         let mut out = vec![0.0; data.len()];
-        smoothscore_core::score::posterior_weights(data, alpha, sigma_squared, x, &mut out)
-            .map_err(|e| anyhow!("{e}"))?;
+        smoothscore_core::score::posterior_weights(data, alpha, sigma_squared, x, &mut out)?;
         Ok(out)
     }
     fn mean(
@@ -79,15 +78,12 @@ impl CoreUnderTest for Core {
         x: &[f32],
     ) -> Result<Vec<f32>> {
         let mut out = vec![0.0; data.dim()];
-        smoothscore_core::score::posterior_mean(data, alpha, sigma_squared, x, &mut out)
-            .map_err(|e| anyhow!("{e}"))?;
+        smoothscore_core::score::posterior_mean(data, alpha, sigma_squared, x, &mut out)?;
         Ok(out)
     }
     fn score(&self, data: &Dataset<'_>, process: &Process, t: f32, x: &[f32]) -> Result<Vec<f32>> {
         let mut out = vec![0.0; data.dim()];
-        EmpiricalScore::new(*data, *process)
-            .and_then(|field| field.score(t, x, &mut out))
-            .map_err(|e| anyhow!("{e}"))?;
+        EmpiricalScore::new(*data, *process).and_then(|field| field.score(t, x, &mut out))?;
         Ok(out)
     }
 }
@@ -272,7 +268,7 @@ pub fn run<C: CoreUnderTest>(core: &C, data: &Matrix, limit: usize) -> Result<Ve
     } else {
         KernelRule::QuasiRandom { pairs: 4 }
     };
-    let kernel_points = rule.count(dim).map_err(|e| anyhow!("{e}"))? as f64;
+    let kernel_points = rule.count(dim)? as f64;
     for (name, process) in processes() {
         for t in times(&process) {
             let (alpha, sigma_squared) = core.coefficients(&process, t)?;
@@ -290,11 +286,10 @@ pub fn run<C: CoreUnderTest>(core: &C, data: &Matrix, limit: usize) -> Result<Ve
                 &input,
             );
             let smoothed = KernelSmoothedScore::<{ crate::sampling::sample::MAX_DIM }>::new(
-                EmpiricalScore::new(dataset, process).map_err(|e| anyhow!("{e}"))?,
+                EmpiricalScore::new(dataset, process)?,
                 Bandwidth::Constant { bandwidth: 0.1 },
                 rule,
-            )
-            .map_err(|e| anyhow!("{e}"))?;
+            )?;
             for (label, x) in queries(data, &process, t, limit) {
                 let input = format!("{name} t = {t}, {label}");
                 let logits = compute::logits::<f64>(data.values(), dim, &ref_alpha, &ref_sigma, &x);
@@ -360,9 +355,7 @@ pub fn run<C: CoreUnderTest>(core: &C, data: &Matrix, limit: usize) -> Result<Ve
                     &x,
                 );
                 let mut core_kernel = vec![0.0f32; dim];
-                smoothed
-                    .score(t, &x, &mut core_kernel)
-                    .map_err(|e| anyhow!("{e}"))?;
+                smoothed.score(t, &x, &mut core_kernel)?;
                 let kernel_scale = infinity_norm(&kernel)
                     .max((x_norm + 0.5 + ref_alpha.abs() * data_scale) / ref_sigma);
                 kernel_report.record(
@@ -416,7 +409,7 @@ fn core_euler_maruyama(
     y: &[f32],
 ) -> Result<(Vec<f32>, Vec<f32>)> {
     use rand_core::SeedableRng;
-    let field = EmpiricalScore::new(*data, *process).map_err(|e| anyhow!("{e}"))?;
+    let field = EmpiricalScore::new(*data, *process)?;
     let sampler = ReverseSampler::new(
         *process,
         Integrator::EulerMaruyama,
@@ -424,17 +417,13 @@ fn core_euler_maruyama(
         1,
         Spacing::Uniform,
         FinalStep::State,
-    )
-    .map_err(|e| anyhow!("{e}"))?;
+    )?;
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(u64::from(t_from.to_bits()));
     let mut noise = vec![0.0f32; y.len()];
     smoothscore_core::rng::fill_standard_normal(&mut rng.clone(), &mut noise);
     let mut state = y.to_vec();
-    let mut workspace = Workspace::<{ crate::sampling::sample::MAX_DIM }>::new(y.len())
-        .map_err(|e| anyhow!("{e}"))?;
-    sampler
-        .step(&field, t_from, t_to, &mut state, &mut rng, &mut workspace)
-        .map_err(|e| anyhow!("{e}"))?;
+    let mut workspace = Workspace::<{ crate::sampling::sample::MAX_DIM }>::new(y.len())?;
+    sampler.step(&field, t_from, t_to, &mut state, &mut rng, &mut workspace)?;
     Ok((state, noise))
 }
 

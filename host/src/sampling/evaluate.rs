@@ -69,7 +69,7 @@ fn score_batched(
     )?;
     progress.finish_and_clear();
     if let Some(task) = failed {
-        let field = EmpiricalScore::new(*dataset, *process).map_err(|e| anyhow!("{e}"))?;
+        let field = EmpiricalScore::new(*dataset, *process)?;
         let first_row = task * ROWS_PER_TASK;
         for (offset, query) in queries.values()[first_row * dim..]
             .chunks_exact(dim)
@@ -171,7 +171,7 @@ pub fn evaluate<'a>(
             if quantity == Quantity::Drift {
                 bail!("--what drift is the pinned Brownian motion's (--process pbm)");
             }
-            let field = EmpiricalScore::new(dataset, process).map_err(|e| anyhow!("{e}"))?;
+            let field = EmpiricalScore::new(dataset, process)?;
             process.check_time(t).map_err(|e| anyhow!("--t: {e}"))?;
             if *score != ScoreSpec::Exact && quantity != Quantity::Score {
                 bail!(
@@ -198,7 +198,7 @@ pub fn evaluate<'a>(
             })?
         }
         ProcessSpec::Pinned { sigma } => {
-            let pinned = PinnedBrownianMotion::new(dataset, sigma).map_err(|e| anyhow!("{e}"))?;
+            let pinned = PinnedBrownianMotion::new(dataset, sigma)?;
             pinned.check_time(t).map_err(|e| anyhow!("--t: {e}"))?;
             if *score != ScoreSpec::Exact {
                 bail!("the pinned Brownian motion has its exact drift only; use --score exact");

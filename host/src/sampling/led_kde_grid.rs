@@ -50,7 +50,7 @@ pub fn led_kde_on_grid(
         bail!("the grid needs at least 2 points per axis");
     }
     let dataset = Dataset::new(data.values(), dim).map_err(|e| anyhow!("training data: {e}"))?;
-    let exact = EmpiricalScore::new(dataset, process).map_err(|e| anyhow!("{e}"))?;
+    let exact = EmpiricalScore::new(dataset, process)?;
     let smoothed = KernelSmoothedScore::<MAX_DIM>::new(exact, bandwidth, rule)
         .map_err(|e| anyhow!("kernel-smoothed score: {e}"))?;
     let axis = |k: usize| -> Vec<f64> {

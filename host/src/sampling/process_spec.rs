@@ -1,6 +1,7 @@
 //! The forward process a run uses, as chosen on the command line.
 
 use anyhow::{bail, Result};
+use clap::Args;
 use smoothscore_core::Process;
 
 /// The processes the CLI knows: the core's forward processes plus the pinned Brownian motion.
@@ -15,31 +16,39 @@ pub enum ProcessSpec {
     },
 }
 
-/// Command-line parameters that describe a process.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ProcessOptions {
-    /// `vp`, `ou`, `ve`, `brownian` or `pbm`.
-    pub name: String,
-    /// `linear` or `cosine` (VP only).
+/// The options that choose the forward process (flattened into each command's `Args`).
+#[derive(Clone, Debug, PartialEq, Args)]
+pub struct ProcessArgs {
+    /// Forward process: vp, ou, ve, brownian, pbm (pinned Brownian motion).
+    #[arg(long, default_value = "vp")]
+    pub process: String,
+    /// VP schedule: linear or cosine.
+    #[arg(long, default_value = "linear")]
     pub schedule: String,
     /// β_min of the linear VP schedule.
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     pub beta_min: f32,
     /// β_max of the linear VP schedule.
+    #[arg(long, default_value_t = 20.0, allow_negative_numbers = true)]
     pub beta_max: f32,
     /// σ_min of VE.
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     pub sigma_min: f32,
     /// σ_max of VE.
+    #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
     pub sigma_max: f32,
-    /// T for OU and Brownian (None: 5 for OU, 10 for Brownian).
+    /// Horizon T of ou (default 5) and brownian (default 10).
+    #[arg(long, allow_negative_numbers = true)]
     pub horizon: Option<f32>,
     /// σ of the pinned Brownian motion.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub pbm_sigma: f32,
 }
 
-impl ProcessOptions {
+impl ProcessArgs {
     /// Resolves the options into a validated process.
     pub fn resolve(&self) -> Result<ProcessSpec> {
-        let process = match self.name.as_str() {
+        let process = match self.process.as_str() {
             "vp" => match self.schedule.as_str() {
                 "linear" => Process::VpLinear {
                     beta_min: self.beta_min,
@@ -73,7 +82,7 @@ impl ProcessOptions {
         };
         process
             .validate()
-            .map_err(|e| anyhow::anyhow!("process {}: {e}", self.name))?;
+            .map_err(|e| anyhow::anyhow!("process {}: {e}", self.process))?;
         Ok(ProcessSpec::Reverse(process))
     }
 }

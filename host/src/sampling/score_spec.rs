@@ -145,7 +145,7 @@ pub fn build<'a>(
     process: Process,
     line: Option<&'a LineFit>,
 ) -> Result<AnyScore<'a, MAX_DIM>> {
-    let exact = EmpiricalScore::new(dataset, process).map_err(|e| anyhow!("{e}"))?;
+    let exact = EmpiricalScore::new(dataset, process)?;
     Ok(match *spec {
         ScoreSpec::Exact => AnyScore::Exact(exact),
         ScoreSpec::Kernel { bandwidth, rule } => AnyScore::KernelSmoothed(
@@ -161,7 +161,7 @@ pub fn build<'a>(
             };
             let data = LineData::new(&line.origin, &line.direction, &line.positions)
                 .map_err(|e| anyhow!("line data: {e}"))?;
-            AnyScore::Line(LineScore::new(data, kind, horizon).map_err(|e| anyhow!("{e}"))?)
+            AnyScore::Line(LineScore::new(data, kind, horizon)?)
         }
     })
 }

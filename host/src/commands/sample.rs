@@ -1,0 +1,261 @@
+//! `smoothscore sample`: draw samples with the reverse SDE / probability-flow ODE (or the pinned
+//! Brownian motion), write them, optionally plot them and their paths, and summarise how close
+//! they came to the training points.
+
+use crate::data::builtin::{builtin_default, data_or_default};
+use crate::io::formats::write_matrix;
+use crate::io::formats::Format;
+use crate::io::output::{write_atomic, write_atomic_with};
+use crate::manifest::{PathFlag, PathValue::Optional, PathValue::Required};
+use crate::matrix::{Matrix, MatrixView};
+use crate::metrics::nearest_summary;
+use crate::plot::svg;
+use crate::sampling::process_spec::{describe, ProcessArgs, ProcessSpec};
+use crate::sampling::sample::{draw_sample_range, trajectories, SampleConfig};
+use crate::sampling::score_spec::{self, ScoreChoiceArgs};
+use anyhow::{bail, Result};
+use clap::Args;
+use smoothscore_core::{FinalStep, Integrator, Spacing};
+use std::path::{Path, PathBuf};
+
+/// `smoothscore sample`.
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// Training set (.csv or .npy, N×d); default: the built-in 2-D two-moons set.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// The forward process.
+    #[command(flatten)]
+    pub process: ProcessArgs,
+    /// Integrator: em (reverse SDE), euler or heun (probability-flow ODE).
+    #[arg(long, default_value = "em")]
+    pub sampler: String,
+    /// Number of steps.
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true)]
+    pub steps: i64,
+    /// Early-stopping time t_min (pbm: the gap 1 − t_max).
+    #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
+    pub t_min: f32,
+    /// Time grid: geometric (log-uniform in t) or uniform.
+    #[arg(long, default_value = "geometric")]
+    pub grid: String,
+    /// Final output: denoised (posterior mean at t_min) or state (Y at t_min as it is).
+    #[arg(long = "final", default_value = "denoised")]
+    pub final_step: String,
+    /// Number of samples.
+    #[arg(long, default_value_t = 256, allow_negative_numbers = true)]
+    pub n_samples: i64,
+    /// Seed of the random streams (sample j uses the xoshiro256++ stream jumped j times).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Draw only shard k of K (k from 0 to K − 1): samples ⌊k·n/K⌋ to ⌊(k+1)·n/K⌋ − 1 of the
+    /// run, each on its own stream, so the K outputs concatenated in order are the whole run.
+    #[arg(long, value_name = "k/K")]
+    pub shard: Option<crate::sampling::shard::Shard>,
+    /// Output file (.csv: one sample per row, no header; .npy: f32).
+    #[arg(long, default_value = "samples.csv")]
+    pub out: PathBuf,
+    /// Worker threads (0: all cores). The output does not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Also draw the samples: .png (over the training points, first two coordinates; for
+    /// 28×28 images a grid of samples beside their nearest training images) or .svg.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Also draw the paths of the first 8 samples through time (.png).
+    #[arg(long)]
+    pub plot_trajectories: Option<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The score followed.
+    #[command(flatten)]
+    pub score: ScoreChoiceArgs,
+}
+
+impl SampleArgs {
+    /// The path-valued flags (for manifests and `reproduce`).
+    pub fn path_flags(&mut self) -> Vec<PathFlag<'_>> {
+        vec![
+            PathFlag::input("--data", Optional(&mut self.data, builtin_default())),
+            PathFlag::output("--out", Required(&mut self.out)),
+            PathFlag::output("--plot", Optional(&mut self.plot, None)),
+            PathFlag::output(
+                "--plot-trajectories",
+                Optional(&mut self.plot_trajectories, None),
+            ),
+        ]
+    }
+}
+
+fn parse_integrator(name: &str) -> Result<Integrator> {
+    Ok(match name {
+        "em" => Integrator::EulerMaruyama,
+        "euler" => Integrator::Euler,
+        "heun" => Integrator::Heun,
+        other => bail!("unknown --sampler '{other}' (expected em, euler or heun)"),
+    })
+}
+
+fn positive_count(name: &str, value: i64) -> Result<usize> {
+    if value < 1 {
+        bail!("--{name} must be at least 1, got {value}");
+    }
+    Ok(value as usize)
+}
+
+/// Builds the sampling configuration from the command line, for data of dimension `dim`.
+pub fn sample_config(args: &SampleArgs, dim: usize) -> Result<SampleConfig> {
+    let spacing = match args.grid.as_str() {
+        "geometric" => Spacing::Geometric,
+        "uniform" => Spacing::Uniform,
+        other => bail!("unknown --grid '{other}' (expected geometric or uniform)"),
+    };
+    let final_step = match args.final_step.as_str() {
+        "denoised" => FinalStep::Denoise,
+        "state" => FinalStep::State,
+        other => bail!("unknown --final '{other}' (expected denoised or state)"),
+    };
+    Ok(SampleConfig {
+        process: args.process.resolve()?,
+        integrator: parse_integrator(&args.sampler)?,
+        steps: positive_count("steps", args.steps)?,
+        t_min: args.t_min,
+        spacing,
+        final_step,
+        n_samples: positive_count("n-samples", args.n_samples)?,
+        seed: args.seed,
+        threads: args.threads,
+        score: args.score.resolve(dim)?,
+    })
+}
+
+/// The `sample` command's computation on a training set in memory (borrowed, no copy): the
+/// run's configuration and its samples (with `--shard`, the shard's rows only).
+///
+/// ```
+/// use smoothscore::commands::sample::{sample_rows, SampleArgs};
+/// use smoothscore::commands::options::parse_options;
+/// let data = smoothscore::data::builtin::default_2d().unwrap();
+/// let options = |shard: Option<&str>| {
+///     let mut pairs = vec![("n-samples".to_string(), Some("5".to_string())), ("steps".into(), Some("20".into()))];
+///     pairs.extend(shard.map(|s| ("shard".to_string(), Some(s.to_string()))));
+///     parse_options::<SampleArgs>("sample", &pairs).unwrap()
+/// };
+/// let (_, all) = sample_rows(&options(None), data.view()).unwrap();
+/// let (_, last) = sample_rows(&options(Some("1/2")), data.view()).unwrap();
+/// assert_eq!(last.values(), &all.values()[2 * 2..]);
+/// ```
+pub fn sample_rows(args: &SampleArgs, data: MatrixView<'_>) -> Result<(SampleConfig, Matrix)> {
+    let config = sample_config(args, data.cols())?;
+    let samples = match args.shard {
+        Some(shard) => shard.samples(config.n_samples)?,
+        None => 0..config.n_samples,
+    };
+    let rows = draw_sample_range(data, &config, samples)?;
+    Ok((config, rows))
+}
+
+/// Runs `sample`; returns the report.
+pub fn run(args: &SampleArgs) -> Result<String> {
+    Format::from_path(&args.out)?;
+    let data = data_or_default(args.data.as_deref())?;
+    let config = sample_config(args, data.cols())?;
+    if let Some(plot) = &args.plot {
+        plot_extension(plot)?;
+    }
+    if let Some(plot) = &args.plot_trajectories {
+        crate::plot::require_png(plot)?;
+        if !matches!(config.process, ProcessSpec::Reverse(_)) {
+            bail!("--plot-trajectories draws the reverse-time processes, not pbm");
+        }
+    }
+    if args.shard.is_some() && args.plot_trajectories.is_some() {
+        bail!("--plot-trajectories draws the first samples of the whole run; leave out --shard");
+    }
+    let (_, samples) = sample_rows(args, data.view())?;
+    write_matrix(&args.out, &samples)?;
+    if let Some(plot) = &args.plot {
+        let title = format!(
+            "{} samples, {} {}, {}",
+            samples.rows(),
+            describe(&config.process),
+            args.sampler,
+            score_spec::describe(&config.score)
+        );
+        write_sample_plot(plot, &data, &samples, &title)?;
+    }
+    if let Some(plot) = &args.plot_trajectories {
+        let paths = trajectories(&data, &config, 8)?;
+        let title = format!(
+            "{} paths, {} {}, {}",
+            paths.len(),
+            describe(&config.process),
+            args.sampler,
+            score_spec::describe(&config.score)
+        );
+        write_atomic_with(plot, |tmp| {
+            crate::plot::trajectories(tmp, &data, &paths, &title)
+        })?;
+    }
+    let summary = nearest_summary(&data, &samples, 1e-3);
+    if args.json {
+        return Ok(serde_json::to_string_pretty(&serde_json::json!({
+            "samples_written": samples.rows(),
+            "dim": samples.cols(),
+            "out": args.out.display().to_string(),
+            "process": describe(&config.process),
+            "score": score_spec::describe(&config.score),
+            "sampler": args.sampler,
+            "steps": config.steps,
+            "t_min": config.t_min,
+            "final": args.final_step,
+            "within_radius_fraction": summary.within_radius,
+            "radius": summary.radius,
+            "memorized_fraction": summary.memorized_fraction,
+            "median_nearest_distance": summary.median_nearest,
+        }))?);
+    }
+    Ok(format!(
+        "wrote {} samples (d = {}) to {} [{}, {}, {}, {} steps, t_min {}, {}]; within 1e-3 of a training point: {:.1}%; memorized (d1/d2 < 1/3): {:.1}%; median nearest-neighbour distance: {:.3e}",
+        samples.rows(),
+        samples.cols(),
+        args.out.display(),
+        describe(&config.process),
+        score_spec::describe(&config.score),
+        args.sampler,
+        config.steps,
+        config.t_min,
+        args.final_step,
+        100.0 * summary.within_radius,
+        100.0 * summary.memorized_fraction,
+        summary.median_nearest,
+    ))
+}
+
+/// The lower-case extension of a `--plot` path: png or svg.
+fn plot_extension(path: &Path) -> Result<String> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+    {
+        Some(ext) if ext == "png" || ext == "svg" => Ok(ext),
+        _ => bail!("{}: --plot writes .png or .svg", path.display()),
+    }
+}
+
+/// The `--plot` of `sample`: SVG scatter, PNG scatter, or (28×28 images) a PNG image grid.
+fn write_sample_plot(path: &Path, data: &Matrix, samples: &Matrix, title: &str) -> Result<()> {
+    match plot_extension(path)?.as_str() {
+        "svg" => write_atomic(path, svg::scatter(data, samples, title).as_bytes()),
+        "png" if data.cols() == 784 => {
+            let shown = samples.rows().min(16);
+            let first = Matrix::new(shown, 784, samples.values()[..shown * 784].to_vec())?;
+            write_atomic_with(path, |tmp| {
+                crate::plot::image_grid(tmp, data, &first, 28, 28, title)
+            })
+        }
+        _ => write_atomic_with(path, |tmp| crate::plot::scatter(tmp, data, samples, title)),
+    }
+}
