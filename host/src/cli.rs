@@ -32,7 +32,7 @@ pub enum Command {
     Sample(sample::SampleArgs),
     /// Evaluate the score (or weights, posterior mean, noise prediction, drift) at time t.
     Score(score::ScoreArgs),
-    /// The LED-KDE p̂_t ∝ exp(K_h * log p_t^N) normalised on a grid (d ≤ 2): x, [y,] density rows.
+    /// The LED-KDE p̂_t ∝ exp(K_h * log p_t^N) normalised on a grid (d ≤ 2): x, (y,) density rows.
     Density(density::DensityArgs),
     /// The f32 core against the f64 reference (validated in 192-bit): ULP report per quantity.
     Crosscheck(crosscheck::CrosscheckArgs),
