@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
-/// Parses the CSV (a non-numeric first line is a header; numbers parsed with `str::parse::<f32>`, correctly rounded, as the host does)
-/// and returns `pub static DATA: [f32; N·d]` plus `pub const DIM: usize`.
-pub fn generate(csv: &str) -> String {
+/// Parses the CSV (a non-numeric first line is a header; numbers parsed with
+/// `str::parse::<f32>`, correctly rounded, as the host does): the row-major values and d.
+pub fn parse(csv: &str) -> (Vec<f32>, usize) {
     let mut values = Vec::new();
     let mut dim = 0;
     for (number, line) in csv.lines().filter(|l| !l.trim().is_empty()).enumerate() {
@@ -19,6 +19,11 @@ pub fn generate(csv: &str) -> String {
         dim = row.len();
         values.extend(row);
     }
+    (values, dim)
+}
+
+/// `pub static DATA: [f32; N·d]` plus `pub const DIM: usize` for the parsed CSV.
+pub fn generate(values: &[f32], dim: usize) -> String {
     let mut source = format!("/// The data set's dimension.\npub const DIM: usize = {dim};\n");
     let _ = writeln!(
         source,

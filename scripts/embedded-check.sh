@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Cortex-M4F firmware (embedded/), checks at link time that no panic is reachable,
 # runs it in QEMU (mps2-an386), runs the same run on the host (embedded/twin, and the exact
-# configuration through the smoothscore CLI), compares the f32 bits, and prints the verdict as
+# configuration through the smoothscore CLI; the learned score of the firmware's network too),
+# compares the f32 bits, and prints the verdict as
 # its last line: `bit-identical: N/N samples`. Exit status non-zero on any difference.
 #
 #   scripts/embedded-check.sh            # the check, plus sizes and stack
@@ -95,7 +96,7 @@ def samples(path):
     out = {}
     for line in open(path):
         f = line.split()
-        if len(f) > 2 and f[0] in ("exact", "kernel"):
+        if len(f) > 2 and f[0] in ("exact", "kernel", "network"):
             out[(f[0], int(f[1]))] = f[2:]
     return out
 firmware, twin, cli = (samples(p) for p in sys.argv[1:4])
@@ -103,8 +104,11 @@ twin_same = sum(1 for k, v in firmware.items() if twin.get(k) == v)
 cli_keys = [k for k in firmware if k[0] == "exact"]
 cli_same = sum(1 for k in cli_keys if cli.get(k) == firmware[k])
 print(f"firmware vs smoothscore CLI (exact): {cli_same}/{len(cli_keys)} samples bit-identical")
+network_keys = [k for k in firmware if k[0] == "network"]
+network_same = sum(1 for k in network_keys if twin.get(k) == firmware[k])
+print(f"network score: {network_same}/{len(network_keys)} samples bit-identical (firmware vs host twin)")
 total = len(firmware)
-ok = total > 0 and twin_same == total and cli_same == len(cli_keys) and len(twin) == total
+ok = total > 0 and len(network_keys) > 0 and twin_same == total and cli_same == len(cli_keys) and len(twin) == total
 print(f"bit-identical: {twin_same}/{total} samples")
 sys.exit(0 if ok else 1)
 PY

@@ -1,5 +1,6 @@
-//! Cortex-M4F firmware: samples the default set with the smoothscore core and prints every
-//! sample's f32 bit patterns over semihosting, then the stack high-water mark of the sampling.
+//! Cortex-M4F firmware: samples the default set with the smoothscore core (the exact, the
+//! kernel-smoothed and the learned score of the network held in flash) and prints every sample's
+//! f32 bit patterns over semihosting, then the stack high-water mark of the sampling.
 //!
 //! Output lines: `<config> <index> <hex bits per coordinate>`, then `stack <bytes>`, then `done`.
 //! Built with `--features panic-probe`, a reachable panic is linked in on purpose so that the

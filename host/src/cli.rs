@@ -2,7 +2,7 @@
 //! `main` only parses, calls [`run`], prints its report, and turns an error into one line.
 
 use crate::commands::{
-    bench, completions, crosscheck, data, density, eval, manpage, reproduce, sample, score,
+    bench, completions, concat, crosscheck, data, density, eval, manpage, reproduce, sample, score,
 };
 use crate::experiment::ExperimentArgs;
 use crate::manifest::{FileArg, PathFlag, PathValue, Recorded};
@@ -36,7 +36,7 @@ pub enum Command {
     Sample(sample::SampleArgs),
     /// Evaluate the score (or weights, posterior mean, noise prediction, drift) at time t.
     Score(score::ScoreArgs),
-    /// The LED-KDE p̂_t ∝ exp(K_h * log p_t^N) normalised on a grid (d ≤ 2): x, [y,] density rows.
+    /// The LED-KDE p̂_t ∝ exp(K_h * log p_t^N) normalised on a grid (d ≤ 2): x, (y,) density rows.
     Density(density::DensityArgs),
     /// The f32 core against the f64 reference (validated in 192-bit): ULP report per quantity.
     Crosscheck(crosscheck::CrosscheckArgs),
@@ -44,6 +44,8 @@ pub enum Command {
     Data(data::DataArgs),
     /// Sample-quality metrics against the training set and a held-out set.
     Eval(eval::EvalArgs),
+    /// Join the rows of CSV/NPY files in order (the shards of `sample --shard`) into one file.
+    Concat(concat::ConcatArgs),
     /// Reproduce the seeds' experiments as tables (memorization, interpolation, …).
     Experiment(ExperimentArgs),
     /// Re-run the command recorded in a `.manifest.json` and report whether the bits match.
@@ -66,6 +68,7 @@ pub fn run(cli: Cli) -> Result<String> {
         Command::Crosscheck(args) => crosscheck::run(&args),
         Command::Data(args) => data::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Concat(args) => concat::run(&args),
         Command::Experiment(args) => crate::experiment::run(&args),
         Command::Reproduce(args) => reproduce::run::<Cli>(&args),
         Command::Bench(args) => bench::run(&args),
@@ -77,7 +80,7 @@ pub fn run(cli: Cli) -> Result<String> {
 /// Every path-valued flag of the commands that write output files (`sample`, `score`,
 /// `density`, `data generate`, `experiment`), or `None` for the commands that write none
 /// (`reproduce`, `bench`, `crosscheck`, `eval`, `data list|describe`, `completions`,
-/// `manpage`). Exhaustive over [`Command`], so a new command has to be classified here; the
+/// `manpage`) and for `concat`, which only joins files and records no manifest. Exhaustive over [`Command`], so a new command has to be classified here; the
 /// test `every_path_flag_is_classified` checks that no path-valued flag is missed.
 pub fn path_flags(command: &mut Command) -> Option<Vec<PathFlag<'_>>> {
     Some(match command {
@@ -97,6 +100,7 @@ pub fn path_flags(command: &mut Command) -> Option<Vec<PathFlag<'_>>> {
         }
         Command::Crosscheck(_)
         | Command::Eval(_)
+        | Command::Concat(_)
         | Command::Reproduce(_)
         | Command::Bench(_)
         | Command::Completions(_)
@@ -154,7 +158,7 @@ mod tests {
     /// Each leaf command with the least command line that parses, and whether it writes files
     /// (so `reproduce` accepts it). A new command fails `every_path_flag_is_classified` until
     /// it is listed here.
-    const LEAVES: [(&str, &[&str], bool); 16] = [
+    const LEAVES: [(&str, &[&str], bool); 17] = [
         ("sample", &[], true),
         ("score", &["--t", "0.1"], true),
         ("density", &["--t", "0.1"], true),
@@ -167,6 +171,7 @@ mod tests {
         ("data describe", &[], false),
         ("crosscheck", &[], false),
         ("eval", &[], false),
+        ("concat", &[], false),
         ("reproduce", &[], false),
         ("bench", &[], false),
         ("completions", &["bash"], false),

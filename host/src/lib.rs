@@ -19,7 +19,7 @@
 //!   [`metrics::distances`] (MMD, energy distance, sliced Wasserstein-2, kNN KL).
 //! - [`experiment`]: the seeds' experiments, reproduced as tables.
 //! - [`plot`]: PNG plots (scatter, trajectories, image grids, curves) and SVG scatter plots.
-//! - [`reference`]: the f64/192-bit reference and the core's cross-check
+//! - [`reference`](mod@reference): the f64/192-bit reference and the core's cross-check
 //!   ([`reference::crosscheck`]).
 //! - [`simd`]: the host's SIMD lane vectors and kernel dispatch.
 //! - [`progress`]: progress bars.

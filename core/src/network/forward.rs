@@ -193,13 +193,17 @@ impl<'a> Network<'a> {
             let (bias, rest) = rest.split_at_checked(outputs).ok_or(truncated)?;
             weights = rest;
             let input = current.get(..inputs).ok_or(too_small)?;
-            if l == shape.depth {
-                dense(layer, bias, input, out, None);
+            // One call site, so the firmware holds one copy of the inlined kernel.
+            let (output, activation) = if l == shape.depth {
+                (&mut *out, None)
             } else {
-                let output = next.get_mut(..outputs).ok_or(too_small)?;
-                dense(layer, bias, input, output, Some(shape.activation));
-                core::mem::swap(&mut current, &mut next);
-            }
+                (
+                    next.get_mut(..outputs).ok_or(too_small)?,
+                    Some(shape.activation),
+                )
+            };
+            dense(layer, bias, input, output, activation);
+            core::mem::swap(&mut current, &mut next);
             inputs = outputs;
         }
         check_output(out, "network output")

@@ -9,7 +9,9 @@ use crate::batched::BatchScoreField;
 use crate::error::{Error, Input};
 use crate::pinned::DriftField;
 use crate::rng::SampleStreams;
-use crate::sampler::{FinalStep, Integrator, PinnedSampler, ReverseSampler, Spacing, Workspace};
+use crate::sampler::{
+    EdmChurn, FinalStep, Integrator, PinnedSampler, ReverseSampler, Spacing, Workspace,
+};
 use crate::schedule::Process;
 use crate::score::ScoreField;
 use crate::score_kind::AnyScore;
@@ -327,6 +329,12 @@ fn every_reverse_sampler_and_the_lockstep_driver_run_on_a_network() {
         Integrator::EulerMaruyama,
         Integrator::Euler,
         Integrator::Heun,
+        Integrator::Ddim { eta: 0.5 },
+        Integrator::DpmSolverPlusPlus2M,
+        Integrator::Edm(EdmChurn {
+            churn: 10.0,
+            ..EdmChurn::NONE
+        }),
     ] {
         let sampler = ReverseSampler::new(
             Process::VP_LINEAR,

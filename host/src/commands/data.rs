@@ -29,7 +29,7 @@ impl DataArgs {
         };
         let mnist = (args.name == "mnist").then(default_mnist_images);
         Some(vec![
-            PathFlag::input("--mnist", Optional(&mut args.mnist, mnist)),
+            PathFlag::input("--mnist", Optional(&mut args.options.mnist, mnist)),
             PathFlag::output("--out", Required(&mut args.out)),
         ])
     }
@@ -64,6 +64,20 @@ pub struct ListArgs {
 pub struct GenerateArgs {
     /// The data set (see `smoothscore data list`).
     pub name: String,
+    /// How many points, of which dimension, from which seed.
+    #[command(flatten)]
+    pub options: GenerateOptions,
+    /// Output file (.csv or .npy).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The parameters of a generated data set (the `data generate` options besides its files).
+#[derive(Clone, Debug, Args)]
+pub struct GenerateOptions {
     /// Number of points (synthetic sets) or images (mnist).
     #[arg(long, default_value_t = 256)]
     pub n: usize,
@@ -85,12 +99,6 @@ pub struct GenerateArgs {
     /// MNIST pixel range: unit ([0, 1]) or symmetric ([−1, 1]).
     #[arg(long, default_value = "unit")]
     pub scale: String,
-    /// Output file (.csv or .npy).
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// `smoothscore data describe`.
@@ -161,6 +169,36 @@ pub fn run(args: &DataArgs) -> Result<String> {
 
 fn generate(args: &GenerateArgs) -> Result<String> {
     Format::for_output(&args.out)?;
+    let data = generate_data(&args.name, &args.options)?;
+    write_matrix(&args.out, &data)?;
+    if args.json {
+        return Ok(serde_json::to_string_pretty(&serde_json::json!({
+            "dataset": args.name,
+            "rows": data.rows(),
+            "dim": data.cols(),
+            "out": args.out.display().to_string(),
+        }))?);
+    }
+    Ok(format!(
+        "wrote {} ({} × {}) to {}",
+        args.name,
+        data.rows(),
+        data.cols(),
+        args.out.display()
+    ))
+}
+
+/// The data set `name` (one of [`DATA_SETS`]) with the parameters `args`.
+///
+/// ```
+/// use smoothscore::commands::data::{generate_data, GenerateOptions};
+/// use smoothscore::commands::options::parse_options;
+/// let options: GenerateOptions = parse_options("generate", &[("n".into(), Some("5".into()))]).unwrap();
+/// let moons = generate_data("two-moons", &options).unwrap();
+/// assert_eq!((moons.rows(), moons.cols()), (5, 2));
+/// assert!(generate_data("moons", &options).is_err());
+/// ```
+pub fn generate_data(name: &str, args: &GenerateOptions) -> Result<Matrix> {
     if args.n == 0 {
         bail!("--n must be at least 1");
     }
@@ -169,7 +207,7 @@ fn generate(args: &GenerateArgs) -> Result<String> {
         crate::io::limits::product(&[args.n, args.dim.unwrap_or(50).max(2), 12]),
     )?;
     let dim = |default: usize| args.dim.unwrap_or(default);
-    let data: Matrix = match args.name.as_str() {
+    let data: Matrix = match name {
         "default" => default_2d()?,
         "gaussian" => {
             GaussianMixture::gaussian(vec![0.0; dim(2)], 1.0).sample(args.n, args.seed)?
@@ -201,22 +239,7 @@ fn generate(args: &GenerateArgs) -> Result<String> {
     if data.cols() == 0 {
         bail!("--dim must be at least 1");
     }
-    write_matrix(&args.out, &data)?;
-    if args.json {
-        return Ok(serde_json::to_string_pretty(&serde_json::json!({
-            "dataset": args.name,
-            "rows": data.rows(),
-            "dim": data.cols(),
-            "out": args.out.display().to_string(),
-        }))?);
-    }
-    Ok(format!(
-        "wrote {} ({} × {}) to {}",
-        args.name,
-        data.rows(),
-        data.cols(),
-        args.out.display()
-    ))
+    Ok(data)
 }
 
 /// Largest d for which `describe` computes the covariance spectrum (Jacobi is O(d³)).

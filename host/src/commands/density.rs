@@ -1,5 +1,5 @@
 //! `smoothscore density`: the LED-KDE p̂_t ∝ exp(K_h * log p_t^N) normalised on a grid (d ≤ 2),
-//! one grid point per row: x, [y,] density.
+//! one grid point per row: x, (y,) density.
 
 use crate::data::builtin::{builtin_default, data_or_default};
 use crate::io::formats::{write_matrix, Format};
@@ -33,7 +33,7 @@ pub struct DensityArgs {
     /// Margin added around the data's bounding box (≥ 0).
     #[arg(long, default_value_t = 0.5, allow_negative_numbers = true, value_parser = crate::io::limits::non_negative)]
     pub margin: f64,
-    /// Output file (.csv or .npy), one grid point per row: x, [y,] density.
+    /// Output file (.csv or .npy), one grid point per row: x, (y,) density.
     #[arg(long, default_value = "density.csv")]
     pub out: PathBuf,
     /// Worker threads (0: all cores).

@@ -3,7 +3,7 @@
 
 use crate::experiment::memorization::mean_nearest_distance;
 use crate::io::formats::read_matrix;
-use crate::matrix::Matrix;
+use crate::matrix::MatrixView;
 use crate::metrics::distances::{energy_distance, knn_kl, mmd_rbf, sliced_wasserstein};
 use crate::metrics::{nearest_summary, two_nearest};
 use anyhow::{bail, Result};
@@ -23,6 +23,17 @@ pub struct EvalArgs {
     /// Held-out test set (or draws of the true law) for the distribution distances.
     #[arg(long)]
     pub test: Option<PathBuf>,
+    /// The metrics' parameters.
+    #[command(flatten)]
+    pub options: EvalOptions,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The parameters of the metrics (the `eval` options besides its files).
+#[derive(Clone, Debug, Args)]
+pub struct EvalOptions {
     /// Radius of the "within r of a training point" fraction (≥ 0).
     #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true, value_parser = crate::io::limits::non_negative)]
     pub radius: f64,
@@ -32,18 +43,15 @@ pub struct EvalArgs {
     /// Seed of the projections.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// Mean leave-one-out nearest-neighbour distance within `train`.
-fn train_nearest_distance(train: &Matrix) -> f64 {
+fn train_nearest_distance(train: MatrixView<'_>) -> f64 {
     let total: f64 = train.iter_rows().map(|row| two_nearest(train, row).1).sum();
     total / train.rows().max(1) as f64
 }
 
-fn check_dims(name: &str, matrix: &Matrix, dim: usize) -> Result<()> {
+fn check_dims(name: &str, matrix: MatrixView<'_>, dim: usize) -> Result<()> {
     if matrix.cols() != dim {
         bail!(
             "{name} has d = {} but the training set has d = {dim}",
@@ -55,10 +63,10 @@ fn check_dims(name: &str, matrix: &Matrix, dim: usize) -> Result<()> {
 
 /// The metrics as an ordered JSON object.
 pub fn metrics(
-    samples: &Matrix,
-    train: &Matrix,
-    test: Option<&Matrix>,
-    args: &EvalArgs,
+    samples: MatrixView<'_>,
+    train: MatrixView<'_>,
+    test: Option<MatrixView<'_>>,
+    args: &EvalOptions,
 ) -> Result<Map<String, Value>> {
     let dim = train.cols();
     check_dims("the samples file", samples, dim)?;
@@ -128,7 +136,12 @@ pub fn run(args: &EvalArgs) -> Result<String> {
     let samples = read_matrix(&args.samples)?;
     let train = read_matrix(&args.train)?;
     let test = args.test.as_deref().map(read_matrix).transpose()?;
-    let values = metrics(&samples, &train, test.as_ref(), args)?;
+    let values = metrics(
+        samples.view(),
+        train.view(),
+        test.as_ref().map(|test| test.view()),
+        &args.options,
+    )?;
     if args.json {
         return Ok(serde_json::to_string_pretty(&Value::Object(values))?);
     }

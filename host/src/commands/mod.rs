@@ -5,11 +5,13 @@
 
 pub mod bench;
 pub mod completions;
+pub mod concat;
 pub mod crosscheck;
 pub mod data;
 pub mod density;
 pub mod eval;
 pub mod manpage;
+pub mod options;
 pub mod reproduce;
 pub mod sample;
 pub mod score;

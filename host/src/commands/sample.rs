@@ -7,11 +7,11 @@ use crate::io::formats::write_matrix;
 use crate::io::formats::Format;
 use crate::io::output::{write_atomic, write_atomic_with};
 use crate::manifest::{PathFlag, PathValue::Optional, PathValue::Required};
-use crate::matrix::Matrix;
+use crate::matrix::{Matrix, MatrixView};
 use crate::metrics::nearest_summary;
 use crate::plot::svg;
 use crate::sampling::process_spec::{describe, ProcessArgs, ProcessSpec};
-use crate::sampling::sample::{draw_samples, trajectories, SampleConfig};
+use crate::sampling::sample::{draw_sample_range, trajectories, SampleConfig};
 use crate::sampling::score_spec::{self, ScoreChoiceArgs};
 use anyhow::{bail, Result};
 use clap::Args;
@@ -48,6 +48,10 @@ pub struct SampleArgs {
     /// Seed of the random streams (sample j uses the xoshiro256++ stream jumped j times).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Draw only shard k of K (k from 0 to K − 1): samples ⌊k·n/K⌋ to ⌊(k+1)·n/K⌋ − 1 of the
+    /// run, each on its own stream, so the K outputs concatenated in order are the whole run.
+    #[arg(long, value_name = "k/K")]
+    pub shard: Option<crate::sampling::shard::Shard>,
     /// Output file (.csv: one sample per row, no header; .npy: f32).
     #[arg(long, default_value = "samples.csv")]
     pub out: PathBuf,
@@ -148,6 +152,32 @@ pub fn sample_config(args: &SampleArgs, dim: usize) -> Result<SampleConfig> {
     })
 }
 
+/// The `sample` command's computation on a training set in memory (borrowed, no copy): the
+/// run's configuration and its samples (with `--shard`, the shard's rows only).
+///
+/// ```
+/// use smoothscore::commands::sample::{sample_rows, SampleArgs};
+/// use smoothscore::commands::options::parse_options;
+/// let data = smoothscore::data::builtin::default_2d().unwrap();
+/// let options = |shard: Option<&str>| {
+///     let mut pairs = vec![("n-samples".to_string(), Some("5".to_string())), ("steps".into(), Some("20".into()))];
+///     pairs.extend(shard.map(|s| ("shard".to_string(), Some(s.to_string()))));
+///     parse_options::<SampleArgs>("sample", &pairs).unwrap()
+/// };
+/// let (_, all) = sample_rows(&options(None), data.view()).unwrap();
+/// let (_, last) = sample_rows(&options(Some("1/2")), data.view()).unwrap();
+/// assert_eq!(last.values(), &all.values()[2 * 2..]);
+/// ```
+pub fn sample_rows(args: &SampleArgs, data: MatrixView<'_>) -> Result<(SampleConfig, Matrix)> {
+    let config = sample_config(args, data.cols())?;
+    let samples = match args.shard {
+        Some(shard) => shard.samples(config.n_samples)?,
+        None => 0..config.n_samples,
+    };
+    let rows = draw_sample_range(data, &config, samples)?;
+    Ok((config, rows))
+}
+
 /// Runs `sample`; returns the report.
 pub fn run(args: &SampleArgs) -> Result<String> {
     Format::for_output(&args.out)?;
@@ -162,7 +192,10 @@ pub fn run(args: &SampleArgs) -> Result<String> {
             bail!("--plot-trajectories draws the reverse-time processes, not pbm");
         }
     }
-    let samples = draw_samples(&data, &config)?;
+    if args.shard.is_some() && args.plot_trajectories.is_some() {
+        bail!("--plot-trajectories draws the first samples of the whole run; leave out --shard");
+    }
+    let (_, samples) = sample_rows(args, data.view())?;
     write_matrix(&args.out, &samples)?;
     if let Some(plot) = &args.plot {
         let title = format!(

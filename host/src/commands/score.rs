@@ -3,6 +3,7 @@
 
 use crate::io::formats::{read_matrix, write_matrix, Format};
 use crate::manifest::{PathFlag, PathValue::Required};
+use crate::matrix::{Matrix, MatrixView};
 use crate::sampling::evaluate::{evaluate, Quantity};
 use crate::sampling::process_spec::{describe, ProcessArgs};
 use crate::sampling::score_spec::ScoreChoiceArgs;
@@ -22,6 +23,20 @@ pub struct ScoreArgs {
     /// Time t.
     #[arg(long, allow_negative_numbers = true)]
     pub t: f32,
+    /// What to evaluate, under which process.
+    #[command(flatten)]
+    pub options: ScoreOptions,
+    /// Output file (.csv or .npy).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The `score` options besides its files and t: the quantity, the process, the score.
+#[derive(Clone, Debug, Args)]
+pub struct ScoreOptions {
     /// The forward process.
     #[command(flatten)]
     pub process: ProcessArgs,
@@ -31,15 +46,35 @@ pub struct ScoreArgs {
     /// The score (for --what score).
     #[command(flatten)]
     pub score: ScoreChoiceArgs,
-    /// Output file (.csv or .npy).
-    #[arg(long)]
-    pub out: PathBuf,
     /// Worker threads (0: all cores). The output does not depend on it.
     #[arg(long, default_value_t = 0, value_parser = crate::io::limits::thread_count)]
     pub threads: usize,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
+}
+
+/// The `score` command's computation on matrices in memory: `options.what` at time `t` for every
+/// row of `queries`, with `data` as the training set (both borrowed, no copy).
+///
+/// ```
+/// use smoothscore::commands::score::{score_queries, ScoreOptions};
+/// use smoothscore::matrix::MatrixView;
+/// use smoothscore::commands::options::parse_options;
+/// let options: ScoreOptions = parse_options("score", &[("what".into(), Some("mean".into()))]).unwrap();
+/// let data = [0.0f32, 0.0, 1.0, 1.0];
+/// let data = MatrixView::new(2, 2, &data).unwrap();
+/// let mean = score_queries(data, data, 1e-3, &options).unwrap();
+/// // At small t each training point is its own posterior mean.
+/// assert!((mean.values()[2] - 1.0).abs() < 1e-6);
+/// ```
+pub fn score_queries(
+    data: MatrixView<'_>,
+    queries: MatrixView<'_>,
+    t: f32,
+    options: &ScoreOptions,
+) -> Result<Matrix> {
+    let quantity = Quantity::parse(&options.what)?;
+    let spec = options.process.resolve()?;
+    let score = options.score.resolve(data.cols())?;
+    evaluate(data, queries, &spec, &score, t, quantity, options.threads)
 }
 
 impl ScoreArgs {
@@ -56,35 +91,30 @@ impl ScoreArgs {
 /// Runs `score`; returns the report.
 pub fn run(args: &ScoreArgs) -> Result<String> {
     Format::for_output(&args.out)?;
-    let quantity = Quantity::parse(&args.what)?;
-    let spec = args.process.resolve()?;
+    Quantity::parse(&args.options.what)?;
+    let spec = args.options.process.resolve()?;
     let data = read_matrix(&args.data)?;
     let queries = read_matrix(&args.queries)?;
-    let score = args.score.resolve(data.cols())?;
-    let width = if args.what == "weights" {
+    let width = if args.options.what == "weights" {
         data.rows()
     } else {
         data.cols()
     };
     crate::io::limits::require_memory(
-        &format!("--what {} for {} queries", args.what, queries.rows()),
+        &format!(
+            "--what {} for {} queries",
+            args.options.what,
+            queries.rows()
+        ),
         crate::io::limits::product(&[queries.rows(), width, 8]),
     )?;
-    let out = evaluate(
-        &data,
-        &queries,
-        &spec,
-        &score,
-        args.t,
-        quantity,
-        args.threads,
-    )?;
+    let out = score_queries(data.view(), queries.view(), args.t, &args.options)?;
     write_matrix(&args.out, &out)?;
     if args.json {
         return Ok(serde_json::to_string_pretty(&serde_json::json!({
             "rows": out.rows(),
             "cols": out.cols(),
-            "what": args.what,
+            "what": args.options.what,
             "t": args.t,
             "process": describe(&spec),
             "out": args.out.display().to_string(),
@@ -94,7 +124,7 @@ pub fn run(args: &ScoreArgs) -> Result<String> {
         "wrote {} rows × {} columns ({} at t = {}, {}) to {}",
         out.rows(),
         out.cols(),
-        args.what,
+        args.options.what,
         args.t,
         describe(&spec),
         args.out.display()

@@ -1,7 +1,7 @@
 //! Recovering the line a collinear training set lies on (Chen's setting): origin, unit
 //! direction and sorted positions, for the core's `LineData`.
 
-use crate::matrix::Matrix;
+use crate::matrix::MatrixView;
 use anyhow::{bail, Result};
 
 /// A training set written as x_k = a + p_k u with p_0 < … < p_{n−1}.
@@ -19,7 +19,8 @@ impl LineFit {
     /// Fits the line through `data` and checks that every point lies on it: the normal
     /// residual ‖x − a − p u‖ must be at most 10⁻⁴·(1 + span). Two equal points are rejected
     /// (their positions would not increase strictly).
-    pub fn from_matrix(data: &Matrix) -> Result<Self> {
+    pub fn from_matrix<'a>(data: impl Into<MatrixView<'a>>) -> Result<Self> {
+        let data = data.into();
         let dim = data.cols();
         let mut rows = data.values().chunks_exact(dim.max(1));
         let Some(origin) = rows.next() else {
@@ -74,6 +75,7 @@ impl LineFit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::matrix::Matrix;
 
     #[test]
     fn recovers_points_on_a_diagonal_and_rejects_a_bent_set() {

@@ -7,7 +7,7 @@
 use super::euler_maruyama_run;
 use super::sources::{self, Source};
 use super::table::Table;
-use crate::matrix::Matrix;
+use crate::matrix::{Matrix, MatrixView};
 use crate::metrics::distances::mmd_rbf;
 use crate::metrics::{nearest_summary, two_nearest};
 use crate::sampling::process_spec::ProcessSpec;
@@ -46,7 +46,11 @@ pub struct MemorizationArgs {
 }
 
 /// Mean distance from each row of `from` to its nearest row of `to`.
-pub fn mean_nearest_distance(from: &Matrix, to: &Matrix) -> f64 {
+pub fn mean_nearest_distance<'a>(
+    from: impl Into<MatrixView<'a>>,
+    to: impl Into<MatrixView<'a>>,
+) -> f64 {
+    let (from, to) = (from.into(), to.into());
     let total: f64 = from.iter_rows().map(|x| two_nearest(to, x).0).sum();
     total / from.rows().max(1) as f64
 }

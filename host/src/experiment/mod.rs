@@ -20,7 +20,7 @@ pub struct ExperimentArgs {
     /// Which experiment.
     #[command(subcommand)]
     pub which: Experiment,
-    /// Output folder for the tables (default: experiments/<name>).
+    /// Output folder for the tables (default: experiments/NAME).
     #[arg(long, global = true)]
     pub out_dir: Option<PathBuf>,
     /// Seed of every random choice.

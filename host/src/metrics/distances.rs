@@ -2,14 +2,14 @@
 //! energy distance, sliced Wasserstein-2 and, for d ≤ 2, a k-nearest-neighbour KL estimate.
 //! Quadratic-cost estimators use at most [`MAX_ROWS`] rows of each sample (the first ones).
 
-use crate::matrix::Matrix;
+use crate::matrix::MatrixView;
 use anyhow::{bail, Result};
 use smoothscore_core::rng::{fill_standard_normal, SampleStreams};
 
 /// Rows used by the O(n²) estimators.
 pub const MAX_ROWS: usize = 2000;
 
-fn rows(matrix: &Matrix) -> Vec<Vec<f64>> {
+fn rows(matrix: MatrixView<'_>) -> Vec<Vec<f64>> {
     matrix
         .iter_rows()
         .take(MAX_ROWS)
@@ -21,7 +21,7 @@ fn squared_distance(x: &[f64], y: &[f64]) -> f64 {
     x.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum()
 }
 
-fn check_pair(a: &Matrix, b: &Matrix, minimum: usize) -> Result<()> {
+fn check_pair(a: MatrixView<'_>, b: MatrixView<'_>, minimum: usize) -> Result<()> {
     if a.cols() != b.cols() {
         bail!(
             "the two samples have dimensions {} and {}",
@@ -58,7 +58,8 @@ fn pair_mean(a: &[Vec<f64>], b: &[Vec<f64>], same: bool, f: impl Fn(f64) -> f64)
 /// Unbiased MMD² with k(x, y) = exp(−‖x − y‖²/(2ℓ²)), ℓ² = the median squared distance over all
 /// pairs of the pooled sample (median heuristic):
 /// MMD² = E k(X, X') + E k(Y, Y') − 2 E k(X, Y), within-sample means over i ≠ j.
-pub fn mmd_rbf(a: &Matrix, b: &Matrix) -> Result<f64> {
+pub fn mmd_rbf<'a>(a: impl Into<MatrixView<'a>>, b: impl Into<MatrixView<'a>>) -> Result<f64> {
+    let (a, b) = (a.into(), b.into());
     check_pair(a, b, 2)?;
     let (a, b) = (rows(a), rows(b));
     let pooled: Vec<&Vec<f64>> = a.iter().chain(&b).collect();
@@ -78,7 +79,11 @@ pub fn mmd_rbf(a: &Matrix, b: &Matrix) -> Result<f64> {
 }
 
 /// Energy distance 2E‖X − Y‖ − E‖X − X'‖ − E‖Y − Y'‖ (Székely), within-sample means over i ≠ j.
-pub fn energy_distance(a: &Matrix, b: &Matrix) -> Result<f64> {
+pub fn energy_distance<'a>(
+    a: impl Into<MatrixView<'a>>,
+    b: impl Into<MatrixView<'a>>,
+) -> Result<f64> {
+    let (a, b) = (a.into(), b.into());
     check_pair(a, b, 2)?;
     let (a, b) = (rows(a), rows(b));
     Ok(2.0 * pair_mean(&a, &b, false, f64::sqrt)
@@ -89,7 +94,13 @@ pub fn energy_distance(a: &Matrix, b: &Matrix) -> Result<f64> {
 /// Sliced Wasserstein-2: √(1/P Σ_p W₂²(θ_p·X, θ_p·Y)) over P directions θ_p uniform on the
 /// sphere (normalised Gaussians from stream p of `seed`); the 1-D W₂² between empirical laws of
 /// different sizes compares their quantile functions at the midpoints of max(n, m) levels.
-pub fn sliced_wasserstein(a: &Matrix, b: &Matrix, projections: usize, seed: u64) -> Result<f64> {
+pub fn sliced_wasserstein<'a>(
+    a: impl Into<MatrixView<'a>>,
+    b: impl Into<MatrixView<'a>>,
+    projections: usize,
+    seed: u64,
+) -> Result<f64> {
+    let (a, b) = (a.into(), b.into());
     check_pair(a, b, 1)?;
     if projections == 0 {
         bail!("sliced Wasserstein needs at least one projection");
@@ -104,7 +115,7 @@ pub fn sliced_wasserstein(a: &Matrix, b: &Matrix, projections: usize, seed: u64)
             .map(|v| f64::from(*v).powi(2))
             .sum::<f64>()
             .sqrt();
-        let project = |m: &Matrix| -> Vec<f64> {
+        let project = |m: MatrixView<'_>| -> Vec<f64> {
             let mut values: Vec<f64> = m
                 .iter_rows()
                 .map(|r| {
@@ -136,7 +147,8 @@ pub fn sliced_wasserstein(a: &Matrix, b: &Matrix, projections: usize, seed: u64)
 /// of Wang, Kulkarni and Verdú (2009): (d/n) Σ_i ln(ν_i/ρ_i) + ln(m/(n − 1)), ρ_i the distance
 /// from x_i to its nearest other x, ν_i to its nearest y. For d ≤ 2 (it degrades in high d).
 /// Duplicate points (ρ_i = 0) are an error: the estimator is undefined there.
-pub fn knn_kl(p: &Matrix, q: &Matrix) -> Result<f64> {
+pub fn knn_kl<'a>(p: impl Into<MatrixView<'a>>, q: impl Into<MatrixView<'a>>) -> Result<f64> {
+    let (p, q) = (p.into(), q.into());
     check_pair(p, q, 2)?;
     let dim = p.cols();
     if dim > 2 {
@@ -170,6 +182,7 @@ pub fn knn_kl(p: &Matrix, q: &Matrix) -> Result<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::matrix::Matrix;
 
     fn gaussian(count: usize, dim: usize, shift: f32, seed: u64) -> Matrix {
         let mut values = Vec::with_capacity(count * dim);

@@ -3,10 +3,11 @@
 
 pub mod distances;
 
-use crate::matrix::Matrix;
+use crate::matrix::MatrixView;
 
 /// Distances from `x` to its nearest and second-nearest rows of `train` (d₂ = ∞ when N = 1).
-pub fn two_nearest(train: &Matrix, x: &[f32]) -> (f64, f64) {
+pub fn two_nearest<'a>(train: impl Into<MatrixView<'a>>, x: &[f32]) -> (f64, f64) {
+    let train = train.into();
     let mut best = (f64::INFINITY, f64::INFINITY);
     for row in train.iter_rows() {
         let d2: f64 = row
@@ -45,7 +46,12 @@ pub struct NearestSummary {
 }
 
 /// Nearest-neighbour summary of every sample row against `train`.
-pub fn nearest_summary(train: &Matrix, samples: &Matrix, radius: f64) -> NearestSummary {
+pub fn nearest_summary<'a>(
+    train: impl Into<MatrixView<'a>>,
+    samples: impl Into<MatrixView<'a>>,
+    radius: f64,
+) -> NearestSummary {
+    let (train, samples) = (train.into(), samples.into());
     let pairs: Vec<(f64, f64)> = samples.iter_rows().map(|x| two_nearest(train, x)).collect();
     let count = pairs.len().max(1) as f64;
     let within = pairs.iter().filter(|(d1, _)| *d1 <= radius).count() as f64;
@@ -71,6 +77,7 @@ pub fn nearest_summary(train: &Matrix, samples: &Matrix, radius: f64) -> Nearest
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::matrix::Matrix;
 
     #[test]
     fn memorization_counts_points_on_top_of_training_points() {

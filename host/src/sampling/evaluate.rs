@@ -1,7 +1,7 @@
 //! The `score` command's computation: a core quantity at time t for every query row, in
 //! parallel over rows (each row is independent, so the bits do not depend on the thread count).
 
-use crate::matrix::Matrix;
+use crate::matrix::{Matrix, MatrixView};
 use crate::sampling::process_spec::ProcessSpec;
 use crate::sampling::sample::with_threads;
 use crate::sampling::score_spec::{self, ScoreSpec};
@@ -51,7 +51,7 @@ fn score_batched(
     dataset: &Dataset<'_>,
     process: &smoothscore_core::Process,
     t: f32,
-    queries: &Matrix,
+    queries: MatrixView<'_>,
     threads: usize,
 ) -> Result<Matrix> {
     let dim = dataset.dim();
@@ -118,16 +118,34 @@ pub fn score_blocks(
     })
 }
 
-/// Evaluates `quantity` at time `t` for every row of `queries`.
-pub fn evaluate(
-    data: &Matrix,
-    queries: &Matrix,
+/// Evaluates `quantity` at time `t` for every row of `queries` (both matrices borrowed: a
+/// `&Matrix` or a [`MatrixView`] of values held elsewhere, read without a copy).
+///
+/// ```
+/// use smoothscore::sampling::evaluate::{evaluate, Quantity};
+/// use smoothscore::matrix::MatrixView;
+/// use smoothscore::sampling::process_spec::ProcessSpec;
+/// use smoothscore::sampling::score_spec::ScoreSpec;
+/// let data = [0.0f32, 0.0, 1.0, 1.0];
+/// let queries = [0.5f32, 0.5];
+/// let data = MatrixView::new(2, 2, &data).unwrap();
+/// let queries = MatrixView::new(1, 2, &queries).unwrap();
+/// let process = ProcessSpec::Reverse(smoothscore_core::Process::VP_LINEAR);
+/// let mean = evaluate(data, queries, &process, &ScoreSpec::Exact, 0.5, Quantity::Mean, 1).unwrap();
+/// // A convex combination of the two points, on the diagonal like both of them.
+/// let m = mean.values();
+/// assert!(m[0] == m[1] && 0.0 < m[0] && m[0] < 1.0);
+/// ```
+pub fn evaluate<'a>(
+    data: impl Into<MatrixView<'a>>,
+    queries: impl Into<MatrixView<'a>>,
     spec: &ProcessSpec,
     score: &ScoreSpec,
     t: f32,
     quantity: Quantity,
     threads: usize,
 ) -> Result<Matrix> {
+    let (data, queries) = (data.into(), queries.into());
     let dim = data.cols();
     if queries.cols() != dim {
         bail!(

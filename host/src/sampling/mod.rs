@@ -1,8 +1,9 @@
-//! Running the core's score: the process and score chosen for a run, sampling, the `score`
-//! command's batched evaluation and the LED-KDE on a grid.
+//! Running the core's score: the process and score chosen for a run, sampling (and its
+//! shards, [`shard`]), the `score` command's batched evaluation and the LED-KDE on a grid.
 
 pub mod evaluate;
 pub mod led_kde_grid;
 pub mod process_spec;
 pub mod sample;
 pub mod score_spec;
+pub mod shard;

@@ -9,7 +9,7 @@
 //! sample-by-sample path, whatever the chunk size or thread count. Every other score, the
 //! pinned process and trajectories go sample by sample.
 
-use crate::matrix::Matrix;
+use crate::matrix::{Matrix, MatrixView};
 use crate::sampling::process_spec::ProcessSpec;
 use crate::sampling::score_spec::{self, ScoreSpec};
 use crate::simd::{Simd, SimdScore};
@@ -65,7 +65,43 @@ pub fn with_threads<T: Send>(threads: usize, body: impl FnOnce() -> T + Send) ->
 
 /// Draws `config.n_samples` samples from the sampler following `config.score` built on
 /// `data`; returns them as an n_samples × d matrix.
-pub fn draw_samples(data: &Matrix, config: &SampleConfig) -> Result<Matrix> {
+pub fn draw_samples<'a>(data: impl Into<MatrixView<'a>>, config: &SampleConfig) -> Result<Matrix> {
+    draw_sample_range(data, config, 0..config.n_samples)
+}
+
+/// Draws the samples `samples` (a range of indices below `config.n_samples`) of the run `config`
+/// describes: sample j on stream j as always, so the rows are exactly rows `samples` of
+/// [`draw_samples`] (the ranges of a [`crate::sampling::shard::Shard`] split a run over machines).
+///
+/// ```
+/// use smoothscore::sampling::sample::{draw_sample_range, draw_samples, SampleConfig};
+/// use smoothscore::matrix::MatrixView;
+/// # use smoothscore::sampling::{process_spec::ProcessSpec, score_spec::ScoreSpec};
+/// # use smoothscore_core::{FinalStep, Integrator, Process, Spacing};
+/// let data = [0.0f32, 0.0, 1.0, 1.0, -1.0, 0.5];
+/// let data = MatrixView::new(3, 2, &data).unwrap();
+/// let config = SampleConfig {
+///     process: ProcessSpec::Reverse(Process::VP_LINEAR),
+///     integrator: Integrator::EulerMaruyama,
+///     steps: 20,
+///     t_min: 1e-3,
+///     spacing: Spacing::Geometric,
+///     final_step: FinalStep::Denoise,
+///     n_samples: 10,
+///     seed: 3,
+///     threads: 1,
+///     score: ScoreSpec::Exact,
+/// };
+/// let all = draw_samples(data, &config).unwrap();
+/// let middle = draw_sample_range(data, &config, 4..7).unwrap();
+/// assert_eq!(middle.values(), &all.values()[4 * 2..7 * 2]);
+/// ```
+pub fn draw_sample_range<'a>(
+    data: impl Into<MatrixView<'a>>,
+    config: &SampleConfig,
+    samples: std::ops::Range<usize>,
+) -> Result<Matrix> {
+    let data = data.into();
     let dim = data.cols();
     if dim > MAX_DIM {
         bail!("dimension {dim} exceeds the sampler's capacity {MAX_DIM}");
@@ -73,10 +109,20 @@ pub fn draw_samples(data: &Matrix, config: &SampleConfig) -> Result<Matrix> {
     if config.n_samples == 0 {
         bail!("--n-samples must be at least 1");
     }
+    if samples.is_empty() || samples.end > config.n_samples {
+        bail!(
+            "samples {}..{} are not a part of a run of {} samples",
+            samples.start,
+            samples.end,
+            config.n_samples
+        );
+    }
+    let first = samples.start;
     let dataset = Dataset::new(data.values(), dim).map_err(|e| anyhow!("training data: {e}"))?;
-    let mut out = Matrix::zeros(config.n_samples, dim);
+    let mut out = Matrix::zeros(samples.len(), dim);
     let streams: Vec<_> = SampleStreams::new(config.seed)
-        .take(config.n_samples)
+        .skip(first)
+        .take(samples.len())
         .collect();
     match config.process {
         ProcessSpec::Reverse(process) => {
@@ -91,9 +137,11 @@ pub fn draw_samples(data: &Matrix, config: &SampleConfig) -> Result<Matrix> {
                 AnyScore::Exact(exact) => {
                     let batched = SimdScore::new(exact, Simd::detect());
                     let threads = config.threads;
-                    run_lockstep(&mut out, &streams, threads, &sampler, &batched, one_by_one)?
+                    run_lockstep(
+                        &mut out, &streams, first, threads, &sampler, &batched, one_by_one,
+                    )?
                 }
-                _ => run_parallel(&mut out, streams, config.threads, dim, one_by_one)?,
+                _ => run_parallel(&mut out, streams, first, config.threads, one_by_one)?,
             }
         }
         ProcessSpec::Pinned { sigma } => {
@@ -112,8 +160,8 @@ pub fn draw_samples(data: &Matrix, config: &SampleConfig) -> Result<Matrix> {
                 ScoreSpec::Exact => run_parallel(
                     &mut out,
                     streams,
+                    first,
                     config.threads,
-                    dim,
                     |rng, state, workspace| sampler.sample(&pinned, rng, state, workspace),
                 )?,
                 ScoreSpec::Kernel { bandwidth, rule } => {
@@ -122,8 +170,8 @@ pub fn draw_samples(data: &Matrix, config: &SampleConfig) -> Result<Matrix> {
                     run_parallel(
                         &mut out,
                         streams,
+                        first,
                         config.threads,
-                        dim,
                         |rng, state, workspace| sampler.sample(&smoothed, rng, state, workspace),
                     )?
                 }
@@ -157,7 +205,12 @@ pub type Path = Vec<(f32, Vec<f32>)>;
 
 /// The paths of the first `count` samples of the run `config` describes (the same streams, so
 /// they end where those samples end): every grid state with its time. Reverse processes only.
-pub fn trajectories(data: &Matrix, config: &SampleConfig, count: usize) -> Result<Vec<Path>> {
+pub fn trajectories<'a>(
+    data: impl Into<MatrixView<'a>>,
+    config: &SampleConfig,
+    count: usize,
+) -> Result<Vec<Path>> {
+    let data = data.into();
     let dim = data.cols();
     let ProcessSpec::Reverse(process) = config.process else {
         bail!("trajectories are drawn for the reverse-time processes, not pbm");
@@ -184,17 +237,20 @@ pub fn trajectories(data: &Matrix, config: &SampleConfig, count: usize) -> Resul
 
 type Stream = rand_xoshiro::Xoshiro256PlusPlus;
 
+/// Runs the samples of `streams` (numbered from `first` in errors) into the rows of `out`, one
+/// by one, in parallel on `threads` threads.
 fn run_parallel<F>(
     out: &mut Matrix,
     streams: Vec<Stream>,
+    first: usize,
     threads: usize,
-    dim: usize,
     body: F,
 ) -> Result<()>
 where
     F: Fn(&mut Stream, &mut [f32], &mut Workspace<MAX_DIM>) -> Result<(), smoothscore_core::Error>
         + Sync,
 {
+    let dim = out.cols();
     let progress = crate::progress::bar(streams.len() as u64, "samples");
     let results: Vec<Result<(), (usize, smoothscore_core::Error)>> = with_threads(threads, || {
         out.values_mut()
@@ -203,7 +259,8 @@ where
             .enumerate()
             .map_init(
                 || Workspace::<MAX_DIM>::new(dim).map(Box::new),
-                |workspace, (index, (state, mut rng))| {
+                |workspace, (offset, (state, mut rng))| {
+                    let index = first + offset;
                     let workspace = workspace.as_mut().map_err(|e| (index, *e))?;
                     let result = body(&mut rng, state, workspace).map_err(|e| (index, e));
                     progress.inc(1);
@@ -232,13 +289,14 @@ pub fn chunk_len(samples: usize, threads: usize) -> usize {
     samples.div_ceil(chunks).next_multiple_of(block).max(block)
 }
 
-/// Runs the samples of `streams` into the rows of `out` chunk by chunk in lockstep
+/// Runs the samples of `streams` (numbered from `first`) into the rows of `out` chunk by chunk in lockstep
 /// ([`ReverseSampler::sample_batch`] of `sampler` following `field`), the chunks in parallel on `threads` threads. A chunk
 /// that fails is run again sample by sample with `one_by_one` (the same bits), so a run fails
 /// exactly when the sample-by-sample path does, naming the same sample with the same error.
 fn run_lockstep<F>(
     out: &mut Matrix,
     streams: &[Stream],
+    first: usize,
     threads: usize,
     sampler: &ReverseSampler,
     field: &SimdScore<'_>,
@@ -263,7 +321,10 @@ where
                 progress.inc(rngs.len() as u64);
                 match result {
                     Ok(()) => None,
-                    Err(_) => rerun_one_by_one(streams, states, dim, index * chunk, &one_by_one),
+                    Err(_) => {
+                        let start = first + index * chunk;
+                        rerun_one_by_one(streams, states, dim, start, &one_by_one)
+                    }
                 }
             })
             .collect()
@@ -419,7 +480,7 @@ mod tests {
         let sampler = reverse_sampler(Process::VP_LINEAR, &config).unwrap();
         let streams = SampleStreams::new(config.seed).take(10).collect();
         let mut out = Matrix::zeros(10, 2);
-        let one_by_one = run_parallel(&mut out, streams, 2, 2, |rng, state, workspace| {
+        let one_by_one = run_parallel(&mut out, streams, 0, 2, |rng, state, workspace| {
             sampler.sample(&field, rng, state, workspace)
         })
         .unwrap_err()

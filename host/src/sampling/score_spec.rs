@@ -2,7 +2,7 @@
 //! kernel-smoothed score (Gabriel et al.), or Chen's (smoothed) piecewise-linear score.
 
 use crate::data::line_fit::LineFit;
-use crate::matrix::Matrix;
+use crate::matrix::MatrixView;
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use smoothscore_core::{
@@ -131,7 +131,7 @@ fn quasi(points: usize) -> Result<KernelRule> {
 }
 
 /// The line of the data, when the score needs one.
-pub fn line_for(spec: &ScoreSpec, data: &Matrix) -> Result<Option<LineFit>> {
+pub fn line_for(spec: &ScoreSpec, data: MatrixView<'_>) -> Result<Option<LineFit>> {
     match spec {
         ScoreSpec::Line(_) => LineFit::from_matrix(data).map(Some),
         _ => Ok(None),
