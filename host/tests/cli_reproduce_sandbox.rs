@@ -1,6 +1,9 @@
 //! `reproduce` treats a manifest as untrusted input: each attack of issue #21 (item 1) ends in
 //! a one-line error and a non-zero exit, and no file outside its scratch folder changes.
 
+#[path = "common/tree.rs"]
+mod tree;
+
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -52,36 +55,9 @@ impl World {
         serde_json::from_str(&text).unwrap()
     }
 
-    /// Every file and folder under the world except `tmp/`: kind, content and permissions.
+    /// Every entry under the world except `tmp/` ([`tree::snapshot`]).
     fn snapshot(&self) -> BTreeMap<PathBuf, String> {
-        let mut out = BTreeMap::new();
-        let mut pending = vec![self.root.path().to_path_buf()];
-        while let Some(dir) = pending.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path == self.path("tmp") {
-                    continue;
-                }
-                let meta = std::fs::symlink_metadata(&path).unwrap();
-                let kind = meta.file_type();
-                let value = if kind.is_dir() {
-                    pending.push(path.clone());
-                    "folder".to_owned()
-                } else if kind.is_symlink() {
-                    format!("link to {}", std::fs::read_link(&path).unwrap().display())
-                } else if kind.is_file() {
-                    format!(
-                        "{:?} {:?}",
-                        meta.permissions(),
-                        std::fs::read(&path).unwrap()
-                    )
-                } else {
-                    format!("{kind:?}")
-                };
-                out.insert(path, value);
-            }
-        }
-        out
+        tree::snapshot(self.root.path(), &self.path("tmp"))
     }
 
     /// Writes `manifest` as `work/<name>`, runs `reproduce` on it and checks the refusal:

@@ -4,6 +4,9 @@
 //! no file changed or added outside the run's scratch folder, the inputs intact, no temporary
 //! file left. The cases that must succeed (BOM, delimiters, modes, links) check their result.
 
+#[path = "common/tree.rs"]
+mod tree;
+
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
@@ -49,36 +52,9 @@ impl World {
         self.command(args).output().expect("the binary runs")
     }
 
-    /// Every entry under the world except `tmp/`: kind, permissions and contents.
+    /// Every entry under the world except `tmp/` ([`tree::snapshot`]).
     fn snapshot(&self) -> BTreeMap<PathBuf, String> {
-        let mut out = BTreeMap::new();
-        let mut pending = vec![self.root.path().to_path_buf()];
-        while let Some(dir) = pending.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path == self.root.path().join("tmp") {
-                    continue;
-                }
-                let meta = std::fs::symlink_metadata(&path).unwrap();
-                let kind = meta.file_type();
-                let value = if kind.is_dir() {
-                    pending.push(path.clone());
-                    "folder".to_owned()
-                } else if kind.is_symlink() {
-                    format!("link to {}", std::fs::read_link(&path).unwrap().display())
-                } else if kind.is_file() {
-                    format!(
-                        "{:o} {:?}",
-                        meta.permissions().mode(),
-                        std::fs::read(&path).unwrap()
-                    )
-                } else {
-                    format!("{kind:?}")
-                };
-                out.insert(path, value);
-            }
-        }
-        out
+        tree::snapshot(self.root.path(), &self.root.path().join("tmp"))
     }
 
     /// Runs `args`, which must be refused with one line containing every needle, and must
