@@ -194,17 +194,7 @@ mod tests {
 
     #[test]
     fn karras_grids_follow_eq_5_in_noise_level() {
-        let processes = [
-            Process::VP_LINEAR,
-            Process::VP_COSINE,
-            Process::OrnsteinUhlenbeck { horizon: 5.0 },
-            Process::VeGeometric {
-                sigma_min: 0.01,
-                sigma_max: 10.0,
-            },
-            Process::Brownian { horizon: 10.0 },
-        ];
-        for process in processes {
+        for process in crate::test_support::REVERSE_PROCESSES {
             let horizon = process.horizon();
             let spacing = Spacing::Karras { rho: 7.0 };
             let grid = TimeGrid::for_process(&process, horizon, 1e-3, 100, spacing).unwrap();

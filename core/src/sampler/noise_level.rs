@@ -64,17 +64,7 @@ mod tests {
 
     #[test]
     fn the_inverse_undoes_the_noise_level() {
-        let processes = [
-            Process::VP_LINEAR,
-            Process::VP_COSINE,
-            Process::OrnsteinUhlenbeck { horizon: 5.0 },
-            Process::VeGeometric {
-                sigma_min: 0.01,
-                sigma_max: 10.0,
-            },
-            Process::Brownian { horizon: 10.0 },
-        ];
-        for process in processes {
+        for process in crate::test_support::REVERSE_PROCESSES {
             let horizon = process.horizon();
             let mut t = 1e-3f32;
             while t <= horizon {
