@@ -465,8 +465,7 @@ fn single_query_bandwidth(shape: Shape, repeats: usize, t: f32) -> Result<f64> {
     let mut out = vec![0.0f32; shape.dim];
     // One query: the batched entry point runs the single-query path, compiled for `simd`.
     let seconds = best_seconds(repeats, || {
-        simd.score_batch(&dataset, &Process::VP_LINEAR, t, &query, &mut out)
-            .map_err(|e| anyhow!("{e}"))
+        Ok(simd.score_batch(&dataset, &Process::VP_LINEAR, t, &query, &mut out)?)
     })?;
     Ok((data.len() * 4) as f64 / seconds / 1e9)
 }

@@ -57,7 +57,7 @@ pub struct Core;
 
 impl CoreUnderTest for Core {
     fn coefficients(&self, process: &Process, t: f32) -> Result<(f32, f32)> {
-        process.coefficients(t).map_err(|e| anyhow!("{e}"))
+        Ok(process.coefficients(t)?)
     }
     fn weights(
         &self,
