@@ -99,13 +99,25 @@ pub fn path_flags(command: &mut Command) -> Option<Vec<PathFlag<'_>>> {
         Command::Data(args) => args.path_flags()?,
         Command::Experiment(args) => {
             let folder = Some(PathBuf::from("experiments").join(args.which.name()));
-            vec![
+            let mut flags = vec![
                 PathFlag::output_folder(
                     "--out-dir",
                     PathValue::Optional(&mut args.out_dir, folder),
                 ),
                 PathFlag::output("--plot", PathValue::Optional(&mut args.plot, None)),
-            ]
+            ];
+            if let Some(mnist) = args.which.mnist() {
+                // A folder is recorded as its training images file (a regular file, which
+                // `reproduce` can hash); the test images are found beside it.
+                if let Some(given) = mnist.dir.take() {
+                    mnist.dir = Some(crate::data::mnist::train_images(Some(&given)));
+                }
+                flags.push(PathFlag::input(
+                    "--mnist",
+                    PathValue::Optional(&mut mnist.dir, None),
+                ));
+            }
+            flags
         }
         Command::Crosscheck(_)
         | Command::Eval(_)

@@ -152,6 +152,15 @@ pub enum Experiment {
 }
 
 impl Experiment {
+    /// The `--mnist` option of the experiments that can read MNIST.
+    pub fn mnist(&mut self) -> Option<&mut crate::data::mnist::MnistArgs> {
+        match self {
+            Experiment::Memorization(options) => Some(&mut options.mnist),
+            Experiment::Pbm(options) => Some(&mut options.mnist),
+            Experiment::Interpolation(_) | Experiment::Variance(_) => None,
+        }
+    }
+
     /// The experiment's name, also its default output folder under `experiments/`.
     pub fn name(&self) -> &'static str {
         match self {
