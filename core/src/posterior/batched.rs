@@ -14,7 +14,7 @@
 //! Every query sees exactly the operations of the single-query path in the same order
 //! (distance lanes and tree, logit scaling, tiles in index order, running max, e^{ℓ−m},
 //! rescale and tile sums, division by the normaliser), so the result is **bit-identical** to
-//! [`crate::score::posterior_mean`] and [`crate::EmpiricalScore`]'s score, query by query.
+//! [`crate::posterior::posterior_mean`] and [`crate::EmpiricalScore`]'s score, query by query.
 //! The GEMM form ‖x‖² + ‖y‖² − 2x·y is not used: it loses the small distances that decide the
 //! softmax at small t to cancellation (relative error ~ ε‖x‖²/‖x − y‖²) and would break that
 //! bit-identity.
