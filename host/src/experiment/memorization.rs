@@ -1,6 +1,6 @@
 //! `experiment memorization`: the memorized fraction (d₁/d₂ < 1/3) and the distance to a
 //! held-out set as the kernel bandwidth h grows from 0 (the exact score), on a 2-D set, a GMM
-//! and MNIST (SPEC §5, §7). Expected (Gabriel et al.): memorization falls from ≈ 1 at h = 0,
+//! and MNIST (docs/math.md §5, §8). Expected (Gabriel et al.): memorization falls from ≈ 1 at h = 0,
 //! while samples stay near the data manifold (their distance to held-out data stays comparable
 //! to the training points' own).
 
