@@ -6,9 +6,10 @@ all. Every program is timed end to end (process start to file written; the Pytho
 timed from inside, after `import`, which favours them) in one interleaved run, so the ratios
 come from the same machine state. The peers' outputs are compared with smoothscore's.
 
-Usage: whole_run.py SMOOTHSCORE_BIN SHAPES [THREADS] [REPEATS]
+Usage: whole_run.py SMOOTHSCORE_BIN SHAPES [THREADS] [REPEATS] [TIMES]
   SHAPES: comma-separated BxNxd, e.g. 256x10000x2,256x60000x784
-Prints one table row per shape and a final JSON line (keys per shape: smoothscore_seconds,
+  TIMES: comma-separated t, default 0.05 (t = 0.5: every weight non-zero; t = 0.05: a few)
+Prints one table row per shape and t, and a final JSON line (keys per shape and t, BxNxd@t: smoothscore_seconds,
 numpy_seconds, torch_seconds, numpy_ratio, torch_ratio, max_relative_difference).
 """
 import json
@@ -25,7 +26,7 @@ THREADS = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 REPEATS = int(sys.argv[4]) if len(sys.argv) > 4 else 3
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(THREADS)
-T = 0.05
+TIMES = [float(t) for t in (sys.argv[5] if len(sys.argv) > 5 else "0.05").split(",")]
 BETA_MIN, BETA_MAX = 0.1, 20.0
 
 import numpy as np  # noqa: E402
@@ -45,7 +46,7 @@ def coefficients(t):
     return alpha, -math.expm1(-integral)
 
 
-def numpy_run(data_path, query_path, out_path):
+def numpy_run(T, data_path, query_path, out_path):
     data = np.load(data_path)
     queries = np.load(query_path)
     alpha, sigma2 = coefficients(T)
@@ -59,7 +60,7 @@ def numpy_run(data_path, query_path, out_path):
     np.save(out_path, score.astype(np.float32))
 
 
-def torch_run(data_path, query_path, out_path):
+def torch_run(T, data_path, query_path, out_path):
     data = torch.from_numpy(np.load(data_path))
     queries = torch.from_numpy(np.load(query_path))
     alpha, sigma2 = coefficients(T)
@@ -70,7 +71,7 @@ def torch_run(data_path, query_path, out_path):
     np.save(out_path, score.numpy().astype(np.float32))
 
 
-def smoothscore_run(data_path, query_path, out_path):
+def smoothscore_run(T, data_path, query_path, out_path):
     subprocess.run(
         [BIN, "-q", "score", "--data", data_path, "--queries", query_path, "--t", str(T),
          "--threads", str(THREADS), "--out", out_path],
@@ -84,10 +85,10 @@ def timed(run, *paths):
 
 
 results = {}
-print(f"threads: {THREADS}, t = {T}, best of {REPEATS} interleaved runs, seconds end to end (load, score, save)")
-print(f"{'B':>6} {'N':>7} {'d':>4} {'smoothscore':>12} {'numpy':>9} {'torch':>9} {'numpy/ours':>11} {'torch/ours':>11} {'max rel diff':>13}")
+print(f"threads: {THREADS}, best of {REPEATS} interleaved runs, seconds end to end (load, score, save)")
+print(f"{'B':>6} {'N':>7} {'d':>4} {'t':>5} {'smoothscore':>12} {'numpy':>9} {'torch':>9} {'numpy/ours':>11} {'torch/ours':>11} {'max rel diff':>13}")
 with tempfile.TemporaryDirectory() as work:
-    for (b, n, d) in SHAPES:
+    for (b, n, d), T in [(shape, t) for shape in SHAPES for t in TIMES]:
         rng = np.random.default_rng(7)
         data_path = os.path.join(work, f"data-{n}x{d}.npy")
         query_path = os.path.join(work, f"queries-{b}x{d}.npy")
@@ -104,7 +105,7 @@ with tempfile.TemporaryDirectory() as work:
         for _ in range(REPEATS):
             for name, run in runners.items():
                 out = os.path.join(work, f"{name}.npy")
-                best[name] = min(best[name], timed(run, data_path, query_path, out))
+                best[name] = min(best[name], timed(run, T, data_path, query_path, out))
         ours = np.load(os.path.join(work, "smoothscore.npy"))
         difference = 0.0
         for name in runners:
@@ -120,9 +121,9 @@ with tempfile.TemporaryDirectory() as work:
             "torch_ratio": best["torch"] / best["smoothscore"] if "torch" in best else None,
             "max_relative_difference": difference,
         }
-        results[f"{b}x{n}x{d}"] = row
+        results[f"{b}x{n}x{d}@{T}"] = row
         torch_text = f"{best['torch']:9.4f}" if "torch" in best else f"{'—':>9}"
         torch_ratio = f"{row['torch_ratio']:10.2f}×" if row["torch_ratio"] else f"{'—':>11}"
-        print(f"{b:>6} {n:>7} {d:>4} {best['smoothscore']:12.4f} {best['numpy']:9.4f} {torch_text} "
+        print(f"{b:>6} {n:>7} {d:>4} {T:>5} {best['smoothscore']:12.4f} {best['numpy']:9.4f} {torch_text} "
               f"{row['numpy_ratio']:10.2f}× {torch_ratio} {difference:13.2e}")
 print(json.dumps(results))

@@ -1,7 +1,7 @@
 //! The training set: a borrowed row-major N×d slice of f32 (on a device it lives in flash).
 
 use crate::error::{check_finite, Error, Input};
-use crate::softmax::{self, NARROW_DIM};
+use crate::posterior::{softmax, NARROW_DIM};
 
 /// A validated, borrowed training set x_1..x_N in R^d.
 #[derive(Clone, Copy, Debug)]

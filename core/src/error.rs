@@ -75,7 +75,7 @@ pub enum Error {
         /// The capacity available.
         capacity: usize,
     },
-    /// The data has more than [`crate::softmax::NARROW_DIM`] coordinates, but this build of the
+    /// The data has more than [`crate::posterior::NARROW_DIM`] coordinates, but this build of the
     /// core left the wide path out (the `wide` feature is off, as in the firmware).
     WideDataNotBuilt {
         /// The dimension d of the rejected data.

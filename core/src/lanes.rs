@@ -1,22 +1,27 @@
-//! Fixed-order lane reductions over the dimension d: the hot loop of every score evaluation.
+//! The lane width and the fixed-order lane reductions over the dimension d.
 //!
 //! Coordinate k is accumulated into lane `k % LANES` (16 lanes), lanes are summed in a fixed
-//! pairwise tree.
+//! pairwise tree ([`reduce`]); the posterior's distance kernels are in
+//! [`crate::posterior`], the dot product of the networks here.
 //! The order of every f32 operation is therefore fixed by the source, not by the compiler:
 //! LLVM vectorizes the lane loop (it needs no reassociation for that), never contracts a
 //! multiply and an add into an FMA (Rust does not allow it), and the result has the same bits on
 //! every target, with or without SIMD, with or without `-C target-cpu=native`.
-//! [`squared_distance_scalar`] is the plain scalar twin of the kernel, used as its test oracle.
 
-use crate::lane_vector::LaneVector;
-
-/// Number of lane accumulators. 16 f32 lanes fill one AVX-512 register (two AVX, four
-/// SSE/NEON registers); on a Cortex-M4 the compiler keeps them in the 32 FPU registers.
+/// The one lane and tile width: lane accumulators of every reduction over d, rows per softmax
+/// tile, lanes of the exponential and of a [`crate::lane_vector::LaneVector`]. 16 f32 lanes fill
+/// one AVX-512 register (two AVX, four SSE/NEON registers); on a Cortex-M4 the compiler keeps
+/// them in the 32 FPU registers. Everything that must agree with it asserts so at compile time
+/// (the trees below, the narrow columns, the host's registers).
 pub const LANES: usize = 16;
+
+// `reduce` is written as 16 → 8 → the tree of `reduce_eight`, and the tile max of
+// `LaneVector::max_lane` halves the width down to one lane.
+const _: () = assert!(LANES == 16 && LANES.is_power_of_two());
 
 /// Sums 8 lanes in the fixed tree ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
 #[inline(always)]
-pub fn reduce_eight(lanes: &[f32; 8]) -> f32 {
+fn reduce_eight(lanes: &[f32; 8]) -> f32 {
     let [l0, l1, l2, l3, l4, l5, l6, l7] = *lanes;
     ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))
 }
@@ -36,37 +41,12 @@ pub fn reduce(lanes: &[f32; LANES]) -> f32 {
 /// [`reduce`] of each of Q lane arrays. A loop rather than `array::map`, whose closure LLVM
 /// kept out of line (and so out of a host's `#[target_feature]` copy of the kernels).
 #[inline(always)]
-pub fn reduce_each<const Q: usize>(lanes: &[[f32; LANES]; Q]) -> [f32; Q] {
+pub(crate) fn reduce_each<const Q: usize>(lanes: &[[f32; LANES]; Q]) -> [f32; Q] {
     let mut sums = [0.0f32; Q];
     for (sum, lanes) in sums.iter_mut().zip(lanes) {
         *sum = reduce(lanes);
     }
     sums
-}
-
-/// ‖x − α·y‖² = Σ_k (x_k − α y_k)², with coordinate k accumulated into lane k mod 16.
-///
-/// `x` and `y` must have the same length (the shorter length is used otherwise).
-#[inline(always)]
-pub fn squared_distance_scaled(x: &[f32], y: &[f32], alpha: f32) -> f32 {
-    let mut acc = [0.0f32; LANES];
-    let mut x_chunks = x.chunks_exact(LANES);
-    let mut y_chunks = y.chunks_exact(LANES);
-    for (xc, yc) in (&mut x_chunks).zip(&mut y_chunks) {
-        for ((acc_lane, &xk), &yk) in acc.iter_mut().zip(xc).zip(yc) {
-            let diff = xk - alpha * yk;
-            *acc_lane += diff * diff;
-        }
-    }
-    for ((acc_lane, &xk), &yk) in acc
-        .iter_mut()
-        .zip(x_chunks.remainder())
-        .zip(y_chunks.remainder())
-    {
-        let diff = xk - alpha * yk;
-        *acc_lane += diff * diff;
-    }
-    reduce(&acc)
 }
 
 /// x·y = Σ_k x_k y_k, with coordinate k accumulated into lane k mod 16.
@@ -90,187 +70,6 @@ pub fn dot(x: &[f32], y: &[f32]) -> f32 {
     reduce(&acc)
 }
 
-/// ‖x_q − α·y‖² for Q queries against one row y: the same lanes and reduction tree as
-/// [`squared_distance_scaled`] per query (so each result has its bits), with α·y computed once
-/// per chunk and shared. The row is read once for all Q queries: the inner kernel of the
-/// batched score. Every query must have the length of `y` (a shorter one gets 0 lanes).
-#[inline(always)]
-pub fn squared_distances_scaled<const Q: usize>(
-    queries: &[&[f32]; Q],
-    y: &[f32],
-    alpha: f32,
-) -> [f32; Q] {
-    let mut acc = [[0.0f32; LANES]; Q];
-    let mut y_chunks = y.chunks_exact(LANES);
-    let mut offset = 0;
-    for yc in &mut y_chunks {
-        let mut scaled = [0.0f32; LANES];
-        for (s, &yk) in scaled.iter_mut().zip(yc) {
-            *s = alpha * yk;
-        }
-        for (acc_q, query) in acc.iter_mut().zip(queries) {
-            if let Some(xc) = query.get(offset..offset + LANES) {
-                for ((acc_lane, &xk), &sk) in acc_q.iter_mut().zip(xc).zip(&scaled) {
-                    let diff = xk - sk;
-                    *acc_lane += diff * diff;
-                }
-            }
-        }
-        offset += LANES;
-    }
-    let tail = y_chunks.remainder();
-    for (acc_q, query) in acc.iter_mut().zip(queries) {
-        if let Some(xc) = query.get(offset..) {
-            for ((acc_lane, &xk), &yk) in acc_q.iter_mut().zip(xc).zip(tail) {
-                let diff = xk - alpha * yk;
-                *acc_lane += diff * diff;
-            }
-        }
-    }
-    reduce_each(&acc)
-}
-
-/// Q queries of dimension d packed by [`pack_queries`]: chunk c of query q at `chunks[c·Q + q]`.
-#[derive(Clone, Copy)]
-pub struct PackedQueries<'a, const Q: usize> {
-    chunks: &'a [[f32; LANES]],
-    dim: usize,
-}
-
-/// Packs Q queries of dimension d (the length of the first) for [`squared_distances_packed`]:
-/// chunk c of query q goes to `packing[c·Q + q]`, the last chunk zero-padded. `None` if
-/// `packing` is shorter than ⌈d/16⌉·Q chunks or the queries differ in length.
-#[inline(always)]
-pub fn pack_queries<'a, const Q: usize>(
-    queries: &[&[f32]; Q],
-    packing: &'a mut [[f32; LANES]],
-) -> Option<PackedQueries<'a, Q>> {
-    let dim = queries.first().map_or(0, |query| query.len());
-    if queries.iter().any(|query| query.len() != dim) {
-        return None;
-    }
-    let chunks = packing.get_mut(..dim.div_ceil(LANES) * Q)?;
-    for (c, group) in chunks.chunks_exact_mut(Q).enumerate() {
-        for (slot, query) in group.iter_mut().zip(queries) {
-            *slot = [0.0; LANES];
-            let chunk = query.get(c * LANES..).unwrap_or(&[]);
-            for (s, &x) in slot.iter_mut().zip(chunk) {
-                *s = x;
-            }
-        }
-    }
-    Some(PackedQueries { chunks, dim })
-}
-
-/// ‖x_q − α·y‖² for the Q packed queries against one row y: the lanes, operations and
-/// reduction tree of [`squared_distance_scaled`] per query (so each result has its bits),
-/// written with the lane vector `V` so the Q accumulators are registers: per chunk of y, α·y
-/// once, then a load, a subtraction, a multiplication and an addition per query. If y is not
-/// of the queries' dimension, every result is NaN (which the callers' output checks turn into
-/// an error).
-#[inline(always)]
-pub fn squared_distances_packed<V: LaneVector, const Q: usize>(
-    packed: PackedQueries<'_, Q>,
-    y: &[f32],
-    alpha: f32,
-) -> [f32; Q] {
-    if y.len() != packed.dim || packed.chunks.len() != packed.dim.div_ceil(LANES) * Q {
-        return [f32::NAN; Q];
-    }
-    let (y_chunks, y_tail) = y.as_chunks::<LANES>();
-    let alpha_lanes = V::splat(alpha);
-    let mut acc = [V::splat(0.0); Q];
-    let mut query_chunks = packed.chunks.chunks_exact(Q);
-    for (yc, xcs) in y_chunks.iter().zip(&mut query_chunks) {
-        let scaled = alpha_lanes.mul(V::load(yc));
-        for (acc_q, xc) in acc.iter_mut().zip(xcs) {
-            let diff = V::load(xc).sub(scaled);
-            *acc_q = acc_q.add(diff.mul(diff));
-        }
-    }
-    let mut lanes = [[0.0f32; LANES]; Q];
-    for (out, vector) in lanes.iter_mut().zip(acc) {
-        *out = vector.to_array();
-    }
-    if let Some(xcs) = query_chunks.next() {
-        for (acc_q, xc) in lanes.iter_mut().zip(xcs) {
-            for ((acc_lane, &xk), &yk) in acc_q.iter_mut().zip(xc).zip(y_tail) {
-                let diff = xk - alpha * yk;
-                *acc_lane += diff * diff;
-            }
-        }
-    }
-    reduce_each(&lanes)
-}
-
-/// ‖x − α·y_r‖² for one query x against four rows y_r: four independent accumulators (where
-/// [`squared_distance_scaled`] has one chain of d/16 dependent additions), each with that
-/// function's lanes, operations and reduction tree, so each result has its bits. Written with
-/// the lane vector `V`; the chunks come from one five-way zip, so the loop has no bounds checks.
-/// With each chunk of a row, the line `prefetch_ahead` floats further on is prefetched
-/// ([`LaneVector::prefetch`]; the caller passes the distance to the rows it will read next).
-/// If a row is not of the query's length, every result is NaN (which the callers' output checks
-/// turn into an error).
-#[inline(always)]
-pub fn squared_distances_four_rows<V: LaneVector>(
-    x: &[f32],
-    rows: [&[f32]; 4],
-    alpha: f32,
-    prefetch_ahead: usize,
-) -> [f32; 4] {
-    if rows.iter().any(|row| row.len() != x.len()) {
-        return [f32::NAN; 4];
-    }
-    let (x_chunks, x_tail) = x.as_chunks::<LANES>();
-    let [r0, r1, r2, r3] = rows.map(|row| row.as_chunks::<LANES>().0);
-    let alpha_lanes = V::splat(alpha);
-    let mut acc = [V::splat(0.0); 4];
-    for ((((xc, c0), c1), c2), c3) in x_chunks.iter().zip(r0).zip(r1).zip(r2).zip(r3) {
-        for yc in [c0, c1, c2, c3] {
-            V::prefetch(yc.as_ptr().wrapping_add(prefetch_ahead));
-        }
-        let xv = V::load(xc);
-        for (acc_r, yc) in acc.iter_mut().zip([c0, c1, c2, c3]) {
-            let diff = xv.sub(alpha_lanes.mul(V::load(yc)));
-            *acc_r = acc_r.add(diff.mul(diff));
-        }
-    }
-    let mut lanes = [[0.0f32; LANES]; 4];
-    for (out, vector) in lanes.iter_mut().zip(acc) {
-        *out = vector.to_array();
-    }
-    let offset = x_chunks.len() * LANES;
-    for (acc_r, row) in lanes.iter_mut().zip(rows) {
-        let tail = row.get(offset..).unwrap_or(&[]);
-        for ((acc_lane, &xk), &yk) in acc_r.iter_mut().zip(x_tail).zip(tail) {
-            let diff = xk - alpha * yk;
-            *acc_lane += diff * diff;
-        }
-    }
-    reduce_each(&lanes)
-}
-
-/// Scalar twin of [`squared_distance_scaled`]: one coordinate at a time, the same lane
-/// assignment and the same reduction tree. The test oracle for the vectorized kernel.
-pub fn squared_distance_scalar(x: &[f32], y: &[f32], alpha: f32) -> f32 {
-    let mut acc = [0.0f32; LANES];
-    for (k, (&xk, &yk)) in x.iter().zip(y).enumerate() {
-        let diff = xk - alpha * yk;
-        if let Some(acc_lane) = acc.get_mut(k % LANES) {
-            *acc_lane += diff * diff;
-        }
-    }
-    reduce(&acc)
-}
-
-/// out_k ← out_k·scale + y_k for every k (the online-softmax rescale when the running max grows).
-#[inline(always)]
-pub fn rescale_add(out: &mut [f32], scale: f32, y: &[f32]) {
-    for (o, &yk) in out.iter_mut().zip(y) {
-        *o = *o * scale + yk;
-    }
-}
-
 /// out_k ← out_k + w·y_k for every k.
 #[inline(always)]
 pub fn add_scaled(out: &mut [f32], w: f32, y: &[f32]) {
@@ -284,106 +83,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn multi_query_kernel_has_the_single_query_bits() {
-        let mut state = 0x1234_5678_u32;
-        let mut next = || crate::test_support::uniform(&mut state, 3.0);
-        for len in [1usize, 2, 7, 8, 9, 50, 784] {
-            let mut buffer = [[0.0f32; 784]; 5];
-            for row in buffer.iter_mut() {
-                for value in row.iter_mut().take(len) {
-                    *value = next();
-                }
-            }
-            let [y, q0, q1, q2, q3] = &buffer;
-            let queries = [&q0[..len], &q1[..len], &q2[..len], &q3[..len]];
-            let many = squared_distances_scaled(&queries, &y[..len], 0.61);
-            for (query, distance) in queries.iter().zip(many) {
-                let one = squared_distance_scaled(query, &y[..len], 0.61);
-                assert_eq!(distance.to_bits(), one.to_bits(), "len {len}");
-            }
-        }
-    }
-
-    #[test]
-    fn packed_kernel_has_the_single_query_bits() {
-        let mut state = 0x0bad_cafe_u32;
-        let mut next = || crate::test_support::uniform(&mut state, 3.0);
-        for len in [1usize, 15, 16, 17, 50, 784] {
-            let mut buffer = [[0.0f32; 784]; 4];
-            for row in buffer.iter_mut() {
-                for value in row.iter_mut().take(len) {
-                    *value = next();
-                }
-            }
-            let [y, q0, q1, q2] = &buffer;
-            let queries = [&q0[..len], &q1[..len], &q2[..len]];
-            let mut packing = [[0.0f32; LANES]; 3 * 49];
-            let packed = pack_queries(&queries, &mut packing).unwrap();
-            let many = squared_distances_packed::<[f32; LANES], 3>(packed, &y[..len], 0.61);
-            for (query, distance) in queries.iter().zip(many) {
-                let one = squared_distance_scaled(query, &y[..len], 0.61);
-                assert_eq!(distance.to_bits(), one.to_bits(), "len {len}");
-            }
-            let short = squared_distances_packed::<[f32; LANES], 3>(packed, &y[..len - 1], 0.61);
-            assert!(short.iter().all(|d| d.is_nan()), "len {len}");
-        }
-    }
-
-    #[test]
-    fn four_row_kernel_has_the_single_row_bits() {
-        let mut state = 0x7777_1234_u32;
-        let mut next = || crate::test_support::uniform(&mut state, 3.0);
-        for len in [1usize, 15, 16, 17, 50, 784] {
-            let mut buffer = [[0.0f32; 784]; 5];
-            for row in buffer.iter_mut() {
-                for value in row.iter_mut().take(len) {
-                    *value = next();
-                }
-            }
-            let [x, y0, y1, y2, y3] = &buffer;
-            let rows = [&y0[..len], &y1[..len], &y2[..len], &y3[..len]];
-            let four = squared_distances_four_rows::<[f32; LANES]>(&x[..len], rows, 0.83, 0);
-            for (row, distance) in rows.iter().zip(four) {
-                let one = squared_distance_scaled(&x[..len], row, 0.83);
-                assert_eq!(distance.to_bits(), one.to_bits(), "len {len}");
-            }
-            let uneven = [&y0[..len], &y1[..len], &y2[..len - 1], &y3[..len]];
-            let bad = squared_distances_four_rows::<[f32; LANES]>(&x[..len], uneven, 0.83, 0);
-            assert!(bad.iter().all(|d| d.is_nan()), "len {len}");
-        }
-    }
-
-    #[test]
-    fn packing_refuses_uneven_queries_and_small_buffers() {
-        let (a, b) = ([1.0f32; 20], [2.0f32; 21]);
-        let mut packing = [[0.0f32; LANES]; 4];
-        assert!(pack_queries(&[&a[..], &b[..]], &mut packing).is_none());
-        assert!(pack_queries(&[&a[..], &a[..]], &mut packing).is_some());
-        assert!(pack_queries(&[&a[..], &a[..], &a[..]], &mut packing).is_none());
-    }
-
-    #[test]
-    fn kernel_matches_scalar_twin_bit_for_bit() {
-        let mut state = 0x9e37_79b9_u32;
-        let mut next = || crate::test_support::uniform(&mut state, 4.0);
-        for len in [0usize, 1, 3, 7, 8, 9, 15, 16, 17, 63, 784] {
-            let mut x = [0.0f32; 784];
-            let mut y = [0.0f32; 784];
-            for k in 0..len {
-                x[k] = next();
-                y[k] = next();
-            }
-            let fast = squared_distance_scaled(&x[..len], &y[..len], 0.73);
-            let slow = squared_distance_scalar(&x[..len], &y[..len], 0.73);
-            assert_eq!(fast.to_bits(), slow.to_bits(), "len {len}");
-        }
-    }
-
-    #[test]
-    fn distance_and_dot_agree_with_closed_forms() {
+    fn dot_agrees_with_the_closed_form() {
         let x = [1.0f32, 2.0, 3.0];
         let y = [0.5f32, -1.0, 2.0];
-        assert_eq!(squared_distance_scaled(&x, &y, 2.0), 0.0 + 16.0 + 1.0);
         assert_eq!(dot(&x, &y), 0.5 - 2.0 + 6.0);
     }
 }

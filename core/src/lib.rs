@@ -18,12 +18,13 @@
 //!   standard or a moment-matched prior; pinned EM; one sample at a time, or B in lockstep with
 //!   a batched score.
 //! - [`rng`]: the deterministic f32 normal sampler and the per-sample stream rule.
+//! - [`posterior`]: the posterior mean (the tiled online softmax, its kernels, the dispatch
+//!   between them and the plain-loop oracle they are tested against); [`batched`] (re-exported
+//!   from it): the score of B queries at once ([`BatchScoreField`]).
 //! - [`lane_vector`]: 16 f32 lanes as one value (portable here; hosts plug in SIMD registers).
-//! - [`lanes`]: the fixed-order 16-lane reductions that make the bits target-independent.
-//! - [`softmax`]: the online softmax (row by row for wide data, 16-row tiles for narrow data).
+//! - [`lanes`]: the lane width and the fixed-order 16-lane reductions that make the bits
+//!   target-independent.
 //! - [`vector_exp`]: the branch-free, table-free f32 e^x the softmax runs across its lanes.
-//! - [`batched`]: the score of B queries at once, each training row read once per query block
-//!   ([`BatchScoreField`]).
 //!
 //! The formulas, with the papers they come from and the choices that are ours: `docs/math.md`.
 //!
@@ -68,7 +69,7 @@
 //! ```
 //!
 //! Features: `wide` (default) builds the path for data of dimension d > 8
-//! ([`softmax::NARROW_DIM`]); without it, [`Dataset::new`] rejects such data with
+//! ([`posterior::NARROW_DIM`]); without it, [`Dataset::new`] rejects such data with
 //! [`Error::WideDataNotBuilt`] and the wide code is left out of the binary (the firmware builds
 //! the core that way). Narrow data gets the same bits either way.
 #![no_std]
@@ -86,7 +87,6 @@
     )
 )]
 
-pub mod batched;
 pub mod dataset;
 pub mod error;
 pub mod kernel_points;
@@ -98,17 +98,16 @@ pub mod math;
 pub mod network;
 pub mod pinned;
 pub mod pinned_smoothed;
+pub mod posterior;
 pub mod rng;
 pub mod sampler;
 pub mod schedule;
 pub mod score;
 pub mod score_kind;
-pub mod softmax;
 #[cfg(test)]
 mod test_support;
 pub mod vector_exp;
 
-pub use batched::BatchScoreField;
 pub use dataset::Dataset;
 pub use error::{Error, Input};
 pub use kernel_points::KernelRule;
@@ -119,6 +118,8 @@ pub use network::{
 };
 pub use pinned::{DriftField, PinnedBrownianMotion};
 pub use pinned_smoothed::KernelSmoothedPinned;
+pub use posterior::batched;
+pub use posterior::batched::BatchScoreField;
 pub use sampler::{
     EdmChurn, FinalStep, Integrator, PinnedSampler, Prior, ReverseSampler, Spacing, StepPlan,
     TimeGrid, TrialScoreNeeded, Workspace,

@@ -8,7 +8,7 @@
 use crate::dataset::Dataset;
 use crate::error::{check_finite, Error, Input};
 use crate::lanes;
-use crate::score::posterior_mean_with;
+use crate::posterior::posterior_mean_with;
 
 /// A forward drift for the pinned sampler: the exact Föllmer drift or a smoothed one.
 pub trait DriftField {

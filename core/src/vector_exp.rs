@@ -25,8 +25,7 @@
 /// result is a normal f32 (the exhaustive sweep's maximum is 0.9903).
 pub const MAX_ULP: f32 = 1.0;
 
-/// Lanes of [`exp_lanes`]: one AVX-512 register, two AVX, four SSE/NEON.
-pub const EXP_LANES: usize = 16;
+use crate::lanes::LANES;
 
 /// log₂ e.
 pub const LOG2_E: f32 = core::f32::consts::LOG2_E;
@@ -85,7 +84,7 @@ pub fn exp(x: f32) -> f32 {
 /// e^x for every lane of `values`, in place: [`exp`] lane by lane, which LLVM turns into
 /// vector instructions (the same bits as the scalar call).
 #[inline(always)]
-pub fn exp_lanes(values: &mut [f32; EXP_LANES]) {
+pub fn exp_lanes(values: &mut [f32; LANES]) {
     for value in values.iter_mut() {
         *value = exp(*value);
     }
@@ -111,7 +110,7 @@ mod tests {
 
     #[test]
     fn lanes_have_the_scalar_bits() {
-        let mut values = [0.0f32; EXP_LANES];
+        let mut values = [0.0f32; LANES];
         for (j, value) in values.iter_mut().enumerate() {
             *value = j as f32 * 7.3 - 60.0;
         }

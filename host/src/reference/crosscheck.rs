@@ -67,7 +67,7 @@ impl CoreUnderTest for Core {
         x: &[f32],
     ) -> Result<Vec<f32>> {
         let mut out = vec![0.0; data.len()];
-        smoothscore_core::score::posterior_weights(data, alpha, sigma_squared, x, &mut out)?;
+        smoothscore_core::posterior::posterior_weights(data, alpha, sigma_squared, x, &mut out)?;
         Ok(out)
     }
     fn mean(
@@ -78,7 +78,7 @@ impl CoreUnderTest for Core {
         x: &[f32],
     ) -> Result<Vec<f32>> {
         let mut out = vec![0.0; data.dim()];
-        smoothscore_core::score::posterior_mean(data, alpha, sigma_squared, x, &mut out)?;
+        smoothscore_core::posterior::posterior_mean(data, alpha, sigma_squared, x, &mut out)?;
         Ok(out)
     }
     fn score(&self, data: &Dataset<'_>, process: &Process, t: f32, x: &[f32]) -> Result<Vec<f32>> {

@@ -146,6 +146,9 @@ score_batch_for!(
 );
 score_batch_for!(score_batch_avx2, x86_lanes::Avx2Lanes, "avx2,avx");
 
+#[cfg(all(test, target_arch = "x86_64"))]
+mod oracle_tests;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,9 @@ use smoothscore_core::vector_exp::{
     FLUSH_BELOW, INPUT_HIGH, LN2_HIGH, LN2_LOW, LOG2_E, P0, P1, P2, P3, P4, P5, ROUNDING_MAGIC,
 };
 
+// One AVX-512 register or two AVX2 registers hold the core's lane width exactly.
+const _: () = assert!(LANES == 16);
+
 /// Sixteen lanes in one AVX-512 register.
 #[derive(Clone, Copy)]
 pub(super) struct Avx512Lanes(__m512);

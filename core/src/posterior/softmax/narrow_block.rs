@@ -92,7 +92,8 @@ fn distances<V: LaneVector, const LIVE: usize>(scaled: &[V; LIVE], query: &[f32;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::softmax::{pad_query, tiles, TILE};
+    use crate::lanes::LANES;
+    use crate::posterior::softmax::{pad_query, tiles};
 
     #[test]
     fn block_has_the_bits_of_push() {
@@ -119,7 +120,7 @@ mod tests {
                             mean.push(&tile, narrow_logits(&tile, query, 0.9, c))
                                 .unwrap();
                         }
-                        push_block::<[f32; TILE], 3>(&mut block, &tile, &queries, 0.9, c).unwrap();
+                        push_block::<[f32; LANES], 3>(&mut block, &tile, &queries, 0.9, c).unwrap();
                     }
                     for (a, b) in one.iter().zip(&block) {
                         let (mut x, mut y) = ([0.0f32; NARROW_DIM], [0.0f32; NARROW_DIM]);

@@ -1,6 +1,6 @@
 //! The tiled online softmax behind every empirical-score evaluation (docs/math.md §2).
 //!
-//! The training rows go in tiles of [`TILE`] consecutive rows (the last one may be short). Per
+//! The training rows go in tiles of [`LANES`] consecutive rows (the last one may be short). Per
 //! tile: the logits ℓ_j, the tile max M; if M exceeds the running max m, the normaliser and the
 //! weighted sum are rescaled by e^{m − M} and m ← M; then w_j = e^{ℓ_j − m} for the whole tile
 //! at once with the branch-free [`vector_exp::exp_lanes`], and the normaliser lanes add w_j
@@ -26,17 +26,19 @@
 use crate::error::Error;
 use crate::lane_vector::LaneVector;
 use crate::lanes;
-use crate::vector_exp::{self, EXP_LANES};
+use crate::lanes::LANES;
+use crate::vector_exp;
 use core::marker::PhantomData;
 
 mod narrow_block;
 pub(crate) use narrow_block::push_block as narrow_push_block;
 
-/// Rows per tile: one vector of [`vector_exp::exp_lanes`].
-pub const TILE: usize = EXP_LANES;
-
 /// Dimensions up to this use the per-lane (column) weighted sum and the transposed tile.
 pub const NARROW_DIM: usize = 8;
+
+// The narrow distance trees are the 16-lane tree of `lanes::reduce` with the zero lanes past d
+// left out, which needs d ≤ LANES/2 (lane k + 8 is zero); a tile fills one lane vector.
+const _: () = assert!(NARROW_DIM <= LANES / 2);
 
 /// Whether this build has the wide path (the `wide` feature, on by default). Without it,
 /// [`crate::Dataset::new`] rejects data with d > [`NARROW_DIM`], [`is_wide`] is constant false,
@@ -50,21 +52,21 @@ pub(crate) const fn is_wide(dim: usize) -> bool {
     WIDE_BUILT && dim > NARROW_DIM
 }
 
-/// Up to [`TILE`] consecutive rows of training data and, for narrow data (d ≤ [`NARROW_DIM`]),
+/// Up to [`LANES`] consecutive rows of training data and, for narrow data (d ≤ [`NARROW_DIM`]),
 /// their transpose (`columns[k][j]` = coordinate k of row j, zero past the rows and past d;
 /// all zero for wide data).
 pub(crate) struct Tile<'a> {
     rows: &'a [f32],
     dim: usize,
-    columns: [[f32; TILE]; NARROW_DIM],
+    columns: [[f32; LANES]; NARROW_DIM],
 }
 
 impl<'a> Tile<'a> {
-    /// The tile of `rows` (row-major, at most [`TILE`] rows of `dim` values).
+    /// The tile of `rows` (row-major, at most [`LANES`] rows of `dim` values).
     #[inline(always)]
     pub(crate) fn new(rows: &'a [f32], dim: usize) -> Self {
-        let mut columns = [[0.0f32; TILE]; NARROW_DIM];
-        let full = rows.len() == TILE * dim;
+        let mut columns = [[0.0f32; LANES]; NARROW_DIM];
+        let full = rows.len() == LANES * dim;
         if full && dim <= NARROW_DIM {
             match dim {
                 1 => transpose::<1>(rows, &mut columns),
@@ -98,10 +100,10 @@ impl<'a> Tile<'a> {
         self.rows.chunks_exact(self.dim.max(1))
     }
 
-    /// Whether the tile has all [`TILE`] rows (every tile but possibly the last).
+    /// Whether the tile has all [`LANES`] rows (every tile but possibly the last).
     #[inline(always)]
     pub(crate) fn is_full(&self) -> bool {
-        self.rows.len() == TILE * self.dim
+        self.rows.len() == LANES * self.dim
     }
 
     /// The rows, row-major.
@@ -112,16 +114,16 @@ impl<'a> Tile<'a> {
 
     /// `columns[k][j]`: coordinate k of row j.
     #[inline(always)]
-    pub(crate) fn columns(&self) -> &[[f32; TILE]; NARROW_DIM] {
+    pub(crate) fn columns(&self) -> &[[f32; LANES]; NARROW_DIM] {
         &self.columns
     }
 }
 
-/// `columns[k][j]` = coordinate k of row j for a full tile of [`TILE`] rows of D coordinates
+/// `columns[k][j]` = coordinate k of row j for a full tile of [`LANES`] rows of D coordinates
 /// (D a constant, so the copy is straight-line code; anything else leaves `columns` alone).
 #[inline(always)]
-fn transpose<const D: usize>(rows: &[f32], columns: &mut [[f32; TILE]; NARROW_DIM]) {
-    let Ok(rows) = <&[[f32; D]; TILE]>::try_from(rows.as_chunks::<D>().0) else {
+fn transpose<const D: usize>(rows: &[f32], columns: &mut [[f32; LANES]; NARROW_DIM]) {
+    let Ok(rows) = <&[[f32; D]; LANES]>::try_from(rows.as_chunks::<D>().0) else {
         return;
     };
     for (j, row) in rows.iter().enumerate() {
@@ -137,7 +139,7 @@ fn transpose<const D: usize>(rows: &[f32], columns: &mut [[f32; TILE]; NARROW_DI
 #[inline(always)]
 pub(crate) fn tiles(points: &[f32], dim: usize) -> Tiles<'_> {
     Tiles {
-        chunks: points.chunks((TILE * dim).max(TILE)),
+        chunks: points.chunks((LANES * dim).max(LANES)),
         dim,
     }
 }
@@ -169,7 +171,7 @@ pub(crate) fn pad_query(query: &[f32]) -> [f32; NARROW_DIM] {
 }
 
 /// ‖x − α·x_j‖² · c for the rows of a narrow tile, across its lanes: the lanes of
-/// [`lanes::squared_distance_scaled`] (coordinate k in lane k, zero past d) summed in its tree,
+/// [`super::distance::squared_distance_scaled`] (coordinate k in lane k, zero past d) summed in its tree,
 /// so each logit has that function's bits. Lanes past the tile's rows get −∞.
 #[inline(always)]
 pub(crate) fn narrow_logits(
@@ -177,7 +179,7 @@ pub(crate) fn narrow_logits(
     query: &[f32; NARROW_DIM],
     alpha: f32,
     c: f32,
-) -> [f32; TILE] {
+) -> [f32; LANES] {
     let [c0, c1, c2, c3, c4, c5, c6, c7] = tile.columns();
     let [x0, x1, x2, x3, x4, x5, x6, x7] = *query;
     let square = |column, xk| lane_square(column, xk, alpha);
@@ -203,12 +205,12 @@ pub(crate) fn narrow_logits(
             ),
         )
     };
-    let mut logits = [0.0f32; TILE];
+    let mut logits = [0.0f32; LANES];
     for (logit, distance) in logits.iter_mut().zip(distances) {
         *logit = distance * c;
     }
     let rows = tile.rows().len();
-    if rows < TILE {
+    if rows < LANES {
         for logit in logits.iter_mut().skip(rows) {
             *logit = f32::NEG_INFINITY;
         }
@@ -218,8 +220,8 @@ pub(crate) fn narrow_logits(
 
 /// (x_k − α·y_jk)² lane by lane for one coordinate k of the tile.
 #[inline(always)]
-fn lane_square(column: &[f32; TILE], xk: f32, alpha: f32) -> [f32; TILE] {
-    let mut square = [0.0f32; TILE];
+fn lane_square(column: &[f32; LANES], xk: f32, alpha: f32) -> [f32; LANES] {
+    let mut square = [0.0f32; LANES];
     for (s, &yk) in square.iter_mut().zip(column) {
         let diff = xk - alpha * yk;
         *s = diff * diff;
@@ -229,7 +231,7 @@ fn lane_square(column: &[f32; TILE], xk: f32, alpha: f32) -> [f32; TILE] {
 
 /// a + b lane by lane.
 #[inline(always)]
-fn lane_sum(a: [f32; TILE], b: [f32; TILE]) -> [f32; TILE] {
+fn lane_sum(a: [f32; LANES], b: [f32; LANES]) -> [f32; LANES] {
     let mut sum = a;
     for (s, &value) in sum.iter_mut().zip(&b) {
         *s += value;
@@ -241,7 +243,7 @@ fn lane_sum(a: [f32; TILE], b: [f32; TILE]) -> [f32; TILE] {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct TiledSoftmax {
     running_max: f32,
-    normaliser: [f32; TILE],
+    normaliser: [f32; LANES],
 }
 
 impl TiledSoftmax {
@@ -250,7 +252,7 @@ impl TiledSoftmax {
     pub(crate) const fn new() -> Self {
         TiledSoftmax {
             running_max: f32::NEG_INFINITY,
-            normaliser: [0.0; TILE],
+            normaliser: [0.0; LANES],
         }
     }
 
@@ -259,7 +261,7 @@ impl TiledSoftmax {
     /// which sums kept beside this softmax must be rescaled (1 when the max did not grow).
     /// A NaN or +∞ logit is an [`Error::Overflow`].
     #[inline(always)]
-    pub(crate) fn push(&mut self, logits: &mut [f32; TILE]) -> Result<Option<f32>, Error> {
+    pub(crate) fn push(&mut self, logits: &mut [f32; LANES]) -> Result<Option<f32>, Error> {
         let scale = self.shift(logits)?;
         if scale.is_some() {
             vector_exp::exp_lanes(logits);
@@ -299,7 +301,7 @@ impl TiledSoftmax {
     /// The second half of [`push`](Self::push), after e^{ℓ_j − m}: the normaliser lanes add
     /// the tile's weights.
     #[inline(always)]
-    fn accumulate(&mut self, weights: &[f32; TILE]) {
+    fn accumulate(&mut self, weights: &[f32; LANES]) {
         for (lane, &weight) in self.normaliser.iter_mut().zip(weights.iter()) {
             *lane += weight;
         }
@@ -340,7 +342,7 @@ impl TiledSoftmax {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct TiledMean {
     softmax: TiledSoftmax,
-    columns: [[f32; TILE]; NARROW_DIM],
+    columns: [[f32; LANES]; NARROW_DIM],
 }
 
 impl TiledMean {
@@ -349,7 +351,7 @@ impl TiledMean {
     pub(crate) const fn new() -> Self {
         TiledMean {
             softmax: TiledSoftmax::new(),
-            columns: [[0.0; TILE]; NARROW_DIM],
+            columns: [[0.0; LANES]; NARROW_DIM],
         }
     }
 
@@ -357,7 +359,7 @@ impl TiledMean {
     /// over the tile's rows, lane j of each column. A NaN or +∞ logit is an
     /// [`Error::Overflow`].
     #[inline(always)]
-    pub(crate) fn push(&mut self, tile: &Tile<'_>, mut logits: [f32; TILE]) -> Result<(), Error> {
+    pub(crate) fn push(&mut self, tile: &Tile<'_>, mut logits: [f32; LANES]) -> Result<(), Error> {
         if let Some(scale) = self.softmax.push(&mut logits)? {
             self.update(tile, scale, &logits);
         }
@@ -366,7 +368,7 @@ impl TiledMean {
 
     /// sum ← sum·scale + Σ_j w_j x_j over the tile's rows, lane j of each column.
     #[inline(always)]
-    fn update(&mut self, tile: &Tile<'_>, scale: f32, weights: &[f32; TILE]) {
+    fn update(&mut self, tile: &Tile<'_>, scale: f32, weights: &[f32; LANES]) {
         // Columns past d stay zero and are never read: only the first 2, 4 or 8 are updated.
         let [s0, s1, s2, s3, s4, s5, s6, s7] = &mut self.columns;
         let [c0, c1, c2, c3, c4, c5, c6, c7] = tile.columns();
@@ -397,7 +399,7 @@ impl TiledMean {
 
 /// sum_j ← sum_j·scale + w_j·y_jk lane by lane for one coordinate k of the tile.
 #[inline(always)]
-fn lane_update(sum: &mut [f32; TILE], column: &[f32; TILE], scale: f32, weights: &[f32; TILE]) {
+fn lane_update(sum: &mut [f32; LANES], column: &[f32; LANES], scale: f32, weights: &[f32; LANES]) {
     for ((s, &weight), &value) in sum.iter_mut().zip(weights).zip(column) {
         *s = *s * scale + weight * value;
     }
@@ -418,7 +420,7 @@ fn lane_update(sum: &mut [f32; TILE], column: &[f32; TILE], scale: f32, weights:
 #[inline(always)]
 pub(crate) fn wide_update<const Q: usize>(
     tile: &Tile<'_>,
-    weights: &[[f32; TILE]; Q],
+    weights: &[[f32; LANES]; Q],
     scales: &[f32; Q],
     out: &mut [f32],
 ) {
@@ -477,13 +479,13 @@ impl<V: LaneVector> TileSums for InVectors<V> {
 #[inline(always)]
 pub(crate) fn wide_update_with<K: TileSums, const Q: usize>(
     tile: &Tile<'_>,
-    weights: &[[f32; TILE]; Q],
+    weights: &[[f32; LANES]; Q],
     scales: &[f32; Q],
     out: &mut [f32],
 ) {
-    let mut live = [0usize; TILE];
+    let mut live = [0usize; LANES];
     let mut live_rows = 0;
-    for j in 0..tile.rows().len().min(TILE) {
+    for j in 0..tile.rows().len().min(LANES) {
         if weights.iter().any(|w| w.get(j).is_some_and(|&w| w != 0.0)) {
             if let Some(slot) = live.get_mut(live_rows) {
                 *slot = j;
@@ -499,7 +501,7 @@ pub(crate) fn wide_update_with<K: TileSums, const Q: usize>(
     } else if live_rows <= 8 {
         live_sums::<K, Q, 8>(tile, &live, live_rows, weights, scales, out);
     } else {
-        live_sums::<K, Q, TILE>(tile, &live, live_rows, weights, scales, out);
+        live_sums::<K, Q, LANES>(tile, &live, live_rows, weights, scales, out);
     }
 }
 
@@ -508,9 +510,9 @@ pub(crate) fn wide_update_with<K: TileSums, const Q: usize>(
 #[inline(always)]
 fn live_sums<K: TileSums, const Q: usize, const R: usize>(
     tile: &Tile<'_>,
-    live: &[usize; TILE],
+    live: &[usize; LANES],
     count: usize,
-    weights: &[[f32; TILE]; Q],
+    weights: &[[f32; LANES]; Q],
     scales: &[f32; Q],
     out: &mut [f32],
 ) {

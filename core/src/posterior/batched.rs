@@ -7,25 +7,27 @@
 //! tiles, kept in L2) and up to [`PANEL_BLOCKS`] query blocks go over each panel before the next
 //! one is loaded, so the data is read from memory once per `PANEL_BLOCKS · QUERY_BLOCK` queries;
 //! per tile, the distances of the block's queries share each row chunk
-//! ([`lanes::squared_distances_scaled`]) and the weighted sums share them again
+//! ([`distance::squared_distances_scaled`]) and the weighted sums share them again
 //! ([`softmax::wide_update`]). The B×N logit matrix is never stored, so memory does not grow
 //! with B·N.
 //!
 //! Every query sees exactly the operations of the single-query path in the same order
 //! (distance lanes and tree, logit scaling, tiles in index order, running max, e^{ℓ−m},
 //! rescale and tile sums, division by the normaliser), so the result is **bit-identical** to
-//! [`crate::score::posterior_mean`] and [`crate::EmpiricalScore`]'s score, query by query.
+//! [`crate::posterior::posterior_mean`] and [`crate::EmpiricalScore`]'s score, query by query.
 //! The GEMM form ‖x‖² + ‖y‖² − 2x·y is not used: it loses the small distances that decide the
 //! softmax at small t to cancellation (relative error ~ ε‖x‖²/‖x − y‖²) and would break that
 //! bit-identity.
 
+use super::posterior_mean_in_lanes;
+use super::softmax::{self, Tile, TiledMean, TiledSoftmax};
+use super::{distance, path, Path};
 use crate::dataset::Dataset;
 use crate::error::{check_finite, Error, Input};
 use crate::lane_vector::LaneVector;
-use crate::lanes;
+use crate::lanes::LANES;
 use crate::schedule::Process;
-use crate::score::{check_coefficients, check_output, posterior_mean_in_lanes, EmpiricalScore};
-use crate::softmax::{self, Tile, TiledMean, TiledSoftmax, TILE};
+use crate::score::{check_coefficients, check_output, EmpiricalScore};
 use core::marker::PhantomData;
 
 /// Queries per block: 8 rows of 16-lane distance accumulators (8 AVX-512 registers of 32);
@@ -38,10 +40,10 @@ pub const PANEL_BLOCKS: usize = 8;
 /// Training values per panel of wide data (256 KiB of f32), rounded down to whole tiles.
 pub const PANEL_FLOATS: usize = 1 << 16;
 
-/// 16-coordinate chunks per query of a packed wide block ([`lanes::pack_queries`]): queries of
+/// 16-coordinate chunks per query of a packed wide block ([`distance::pack_queries`]): queries of
 /// up to 4096 coordinates are packed (a 128 KiB stack buffer); longer ones use the unpacked
-/// kernel [`lanes::squared_distances_scaled`], which has the same bits and runs slower.
-pub const PACKED_CHUNKS: usize = 256;
+/// kernel [`distance::squared_distances_scaled`], which has the same bits and runs slower.
+pub(crate) const PACKED_CHUNKS: usize = 256;
 
 /// Posterior means m(x_b) = Σ_i w_i(x_b) x_i for the B queries in `queries` (row-major B×d)
 /// into `out` (B×d), w_i(x) ∝ exp(−‖x − α_t x_i‖² / (2σ_t²)); bit-identical to calling
@@ -55,7 +57,7 @@ pub fn posterior_mean_batch(
     queries: &[f32],
     out: &mut [f32],
 ) -> Result<(), Error> {
-    posterior_mean_batch_with::<[f32; lanes::LANES]>(data, alpha_t, sigma_squared, queries, out)
+    posterior_mean_batch_with::<[f32; LANES]>(data, alpha_t, sigma_squared, queries, out)
 }
 
 /// [`posterior_mean_batch`] with the wide distance kernel written in the lane vector `V` (a
@@ -86,10 +88,17 @@ pub fn posterior_mean_batch_with<V: LaneVector>(
     }
     let block = QUERY_BLOCK * dim;
     for (query_block, out_block) in queries.chunks(block).zip(out.chunks_mut(block)) {
-        if query_block.len() == block {
-            mean_block::<V, QUERY_BLOCK>(data, alpha_t, sigma_squared, query_block, out_block)?;
-        } else {
-            one_by_one::<V>(data, alpha_t, sigma_squared, query_block, out_block)?;
+        let path = path::<V>(dim, query_block.len() / dim);
+        match path {
+            Path::NarrowBlock | Path::NarrowBlockInRegisters => mean_block::<V, QUERY_BLOCK>(
+                data,
+                alpha_t,
+                sigma_squared,
+                path,
+                query_block,
+                out_block,
+            )?,
+            _ => one_by_one::<V>(data, alpha_t, sigma_squared, query_block, out_block)?,
         }
     }
     Ok(())
@@ -122,7 +131,7 @@ pub fn score_batch(
     queries: &[f32],
     out: &mut [f32],
 ) -> Result<(), Error> {
-    score_batch_with::<[f32; lanes::LANES]>(data, process, t, queries, out)
+    score_batch_with::<[f32; LANES]>(data, process, t, queries, out)
 }
 
 /// [`score_batch`] with the wide distance kernel written in the lane vector `V`; the same bits
@@ -181,10 +190,10 @@ fn wide_group<V: LaneVector>(
     let (block_queries, rest_queries) = queries.split_at(full);
     let (block_out, rest_out) = out.split_at_mut(full);
     let c = -0.5 / sigma_squared;
-    let panel_rows = (PANEL_FLOATS / dim / TILE).max(1) * TILE;
+    let panel_rows = (PANEL_FLOATS / dim / LANES).max(1) * LANES;
     let mut softmaxes = [[TiledSoftmax::new(); QUERY_BLOCK]; PANEL_BLOCKS];
     block_out.fill(0.0);
-    let mut packing = [[0.0f32; lanes::LANES]; QUERY_BLOCK * PACKED_CHUNKS];
+    let mut packing = [[0.0f32; LANES]; QUERY_BLOCK * PACKED_CHUNKS];
     for panel in data
         .as_slice()
         .chunks(panel_rows.saturating_mul(dim).max(1))
@@ -196,9 +205,10 @@ fn wide_group<V: LaneVector>(
         {
             let queries: [&[f32]; QUERY_BLOCK] =
                 core::array::from_fn(|j| queries.get(j * dim..(j + 1) * dim).unwrap_or(&[]));
-            let packed = match V::IN_REGISTERS {
-                true => lanes::pack_queries(&queries, &mut packing),
-                false => None,
+            let path = path::<V>(dim, QUERY_BLOCK);
+            let packed = match path {
+                Path::WideBlockPacked => distance::pack_queries(&queries, &mut packing),
+                _ => None,
             };
             if let Some(packed) = packed {
                 let distances = Packed::<V> {
@@ -207,7 +217,7 @@ fn wide_group<V: LaneVector>(
                     lanes: PhantomData,
                 };
                 for tile in softmax::tiles(panel, dim) {
-                    wide_tile::<V, QUERY_BLOCK>(&tile, &distances, c, softmaxes, out)?;
+                    wide_tile::<V, QUERY_BLOCK>(&tile, path, &distances, c, softmaxes, out)?;
                 }
             } else {
                 let distances = Unpacked {
@@ -215,7 +225,7 @@ fn wide_group<V: LaneVector>(
                     alpha_t,
                 };
                 for tile in softmax::tiles(panel, dim) {
-                    wide_tile::<V, QUERY_BLOCK>(&tile, &distances, c, softmaxes, out)?;
+                    wide_tile::<V, QUERY_BLOCK>(&tile, path, &distances, c, softmaxes, out)?;
                 }
             }
         }
@@ -235,9 +245,9 @@ trait RowDistances<const Q: usize> {
     fn to_row(&self, row: &[f32]) -> [f32; Q];
 }
 
-/// A block of queries packed by [`lanes::pack_queries`], for the kernel in lane vectors `V`.
+/// A block of queries packed by [`distance::pack_queries`], for the kernel in lane vectors `V`.
 struct Packed<'a, V> {
-    packed: lanes::PackedQueries<'a, QUERY_BLOCK>,
+    packed: distance::PackedQueries<'a, QUERY_BLOCK>,
     alpha_t: f32,
     lanes: PhantomData<V>,
 }
@@ -245,7 +255,7 @@ struct Packed<'a, V> {
 impl<V: LaneVector> RowDistances<QUERY_BLOCK> for Packed<'_, V> {
     #[inline(always)]
     fn to_row(&self, row: &[f32]) -> [f32; QUERY_BLOCK] {
-        lanes::squared_distances_packed::<V, QUERY_BLOCK>(self.packed, row, self.alpha_t)
+        distance::squared_distances_packed::<V, QUERY_BLOCK>(self.packed, row, self.alpha_t)
     }
 }
 
@@ -258,7 +268,7 @@ struct Unpacked<'a, const Q: usize> {
 impl<const Q: usize> RowDistances<Q> for Unpacked<'_, Q> {
     #[inline(always)]
     fn to_row(&self, row: &[f32]) -> [f32; Q] {
-        lanes::squared_distances_scaled(self.queries, row, self.alpha_t)
+        distance::squared_distances_scaled(self.queries, row, self.alpha_t)
     }
 }
 
@@ -268,12 +278,13 @@ impl<const Q: usize> RowDistances<Q> for Unpacked<'_, Q> {
 #[inline(always)]
 fn wide_tile<V: LaneVector, const Q: usize>(
     tile: &Tile<'_>,
+    path: Path,
     distances: &impl RowDistances<Q>,
     c: f32,
     softmaxes: &mut [TiledSoftmax; Q],
     out: &mut [f32],
 ) -> Result<(), Error> {
-    let mut weights = [[f32::NEG_INFINITY; TILE]; Q];
+    let mut weights = [[f32::NEG_INFINITY; LANES]; Q];
     for (j, row) in tile.rows().enumerate() {
         let distances = distances.to_row(row);
         for (logits, distance) in weights.iter_mut().zip(distances) {
@@ -286,13 +297,14 @@ fn wide_tile<V: LaneVector, const Q: usize>(
     for ((logits, softmax), scale) in weights.iter_mut().zip(softmaxes).zip(scales.iter_mut()) {
         match softmax.push(logits)? {
             Some(factor) => *scale = factor,
-            None => *logits = [0.0; TILE],
+            None => *logits = [0.0; LANES],
         }
     }
-    if V::IN_REGISTERS {
-        softmax::wide_update_with::<softmax::InVectors<V>, Q>(tile, &weights, &scales, out);
-    } else {
-        softmax::wide_update(tile, &weights, &scales, out);
+    match path {
+        Path::WideBlockPacked | Path::WideBlockInRegisters => {
+            softmax::wide_update_with::<softmax::InVectors<V>, Q>(tile, &weights, &scales, out)
+        }
+        _ => softmax::wide_update(tile, &weights, &scales, out),
     }
     Ok(())
 }
@@ -305,6 +317,7 @@ fn mean_block<V: LaneVector, const Q: usize>(
     data: &Dataset<'_>,
     alpha_t: f32,
     sigma_squared: f32,
+    path: Path,
     queries: &[f32],
     out: &mut [f32],
 ) -> Result<(), Error> {
@@ -320,7 +333,7 @@ fn mean_block<V: LaneVector, const Q: usize>(
         // The next tile is transposed before this one is used: its transposition stores have
         // left the store buffer when its columns are loaded as vectors.
         next = tiles.next();
-        if V::IN_REGISTERS {
+        if path == Path::NarrowBlockInRegisters {
             softmax::narrow_push_block::<V, Q>(&mut means, &tile, &narrow_queries, alpha_t, c)?;
         } else {
             for (query, mean) in narrow_queries.iter().zip(means.iter_mut()) {
@@ -337,9 +350,9 @@ fn mean_block<V: LaneVector, const Q: usize>(
 
 #[cfg(test)]
 mod tests {
+    use super::softmax::NARROW_DIM;
     use super::*;
     use crate::score::{EmpiricalScore, ScoreField};
-    use crate::softmax::NARROW_DIM;
 
     fn noise(state: &mut u32, out: &mut [f32]) {
         for value in out.iter_mut() {

@@ -1,0 +1,128 @@
+//! The posterior mean in plain loops, one f32 operation at a time in the canonical order: the
+//! oracle every fast path of [`super`] is tested against bit for bit (the way `matrixmultiply`
+//! keeps its fallback kernel). Slow on purpose: no lane vectors, no blocking, no skipping.
+
+use super::softmax;
+use crate::dataset::Dataset;
+use crate::error::Error;
+use crate::lanes::{self, LANES};
+use crate::math;
+use crate::score::{check_coefficients, check_output, check_query};
+use crate::vector_exp;
+
+/// Posterior mean m(x) = Σ_i w_i x_i with w_i = e^{ℓ_i} / Σ_j e^{ℓ_j} and
+/// ℓ_i = ‖x − α_t x_i‖² · c, c = −1/(2σ_t²), written into `out` (length d); returns the
+/// log-normaliser log Σ_i e^{ℓ_i}. The canonical order:
+///
+/// 1. ‖x − α_t x_i‖²: (x_k − α_t·x_ik)² added into lane k mod [`LANES`] in index order (from
+///    +0), the lanes summed by [`lanes::reduce`]; then ℓ_i = distance · c.
+/// 2. Rows in tiles of [`LANES`], in index order (lanes past the last row hold ℓ = −∞). A NaN
+///    or +∞ logit is an [`Error::Overflow`]; a tile whose max M is −∞ adds nothing.
+/// 3. If M > m (the running max, −∞ at first): scale = e^{m − M}, every normaliser lane and
+///    every running sum is multiplied by it, m ← M; else scale = 1.
+/// 4. w_j = e^{ℓ_j − m} ([`vector_exp::exp`]); normaliser lane j += w_j.
+/// 5. Weighted sum, narrow data (d ≤ 8): column k, lane j ← column·scale + w_j·x_jk for all 16
+///    lanes (x = 0 past the rows), and at the end Σ_k = [`lanes::reduce`] of column k. Wide
+///    data: s_k = Σ_j w_j x_jk over the tile's rows in order (from +0), and
+///    sum_k ← sum_k·scale + s_k.
+/// 6. m(x)_k = Σ_k / [`lanes::reduce`](normaliser); log-normaliser = m + ln(normaliser).
+///
+/// Error bound: the same as every path's, since it is the same arithmetic (each weight has the
+/// exponential's < 1 ULP, each sum the usual f32 accumulation bound ≲ (d/16 + 4)·ε per term).
+pub fn posterior_mean(
+    data: &Dataset<'_>,
+    alpha_t: f32,
+    sigma_squared: f32,
+    query: &[f32],
+    out: &mut [f32],
+) -> Result<f32, Error> {
+    check_coefficients(alpha_t, sigma_squared)?;
+    check_query(data, query, out.len())?;
+    let dim = data.dim();
+    let c = -0.5 / sigma_squared;
+    let wide = softmax::is_wide(dim);
+    let mut running_max = f32::NEG_INFINITY;
+    let mut normaliser = [0.0f32; LANES];
+    let mut columns = [[0.0f32; LANES]; softmax::NARROW_DIM];
+    out.fill(0.0);
+    for tile in data.as_slice().chunks(LANES * dim) {
+        let rows = tile.len() / dim;
+        let mut logits = [f32::NEG_INFINITY; LANES];
+        for (logit, row) in logits.iter_mut().zip(tile.chunks_exact(dim)) {
+            *logit = squared_distance(query, row, alpha_t) * c;
+        }
+        let mut tile_max = f32::NEG_INFINITY;
+        for &logit in &logits {
+            if logit.is_nan() || logit == f32::INFINITY {
+                return Err(Error::Overflow {
+                    quantity: "log-weights",
+                });
+            }
+            if logit > tile_max {
+                tile_max = logit;
+            }
+        }
+        if tile_max == f32::NEG_INFINITY {
+            continue;
+        }
+        let mut scale = 1.0f32;
+        if tile_max > running_max {
+            scale = vector_exp::exp(running_max - tile_max);
+            for lane in normaliser.iter_mut() {
+                *lane *= scale;
+            }
+            running_max = tile_max;
+        }
+        let mut weights = [0.0f32; LANES];
+        for ((weight, &logit), lane) in weights.iter_mut().zip(&logits).zip(&mut normaliser) {
+            *weight = vector_exp::exp(logit - running_max);
+            *lane += *weight;
+        }
+        if wide {
+            for (k, sum) in out.iter_mut().enumerate() {
+                let mut tile_sum = 0.0f32;
+                for (row, &weight) in tile.chunks_exact(dim).zip(&weights) {
+                    tile_sum += weight * row.get(k).copied().unwrap_or(0.0);
+                }
+                *sum = *sum * scale + tile_sum;
+            }
+        } else {
+            for (k, column) in columns.iter_mut().enumerate().take(dim) {
+                for (j, (lane, &weight)) in column.iter_mut().zip(&weights).enumerate() {
+                    let x = match j < rows {
+                        true => tile.get(j * dim + k).copied().unwrap_or(0.0),
+                        false => 0.0,
+                    };
+                    *lane = *lane * scale + weight * x;
+                }
+            }
+        }
+    }
+    if running_max == f32::NEG_INFINITY {
+        return Err(Error::Overflow {
+            quantity: "log-weights",
+        });
+    }
+    let normaliser = lanes::reduce(&normaliser);
+    for (k, value) in out.iter_mut().enumerate() {
+        if !wide {
+            *value = columns.get(k).map_or(0.0, lanes::reduce);
+        }
+        *value /= normaliser;
+    }
+    check_output(out, "posterior mean")?;
+    Ok(running_max + math::ln(normaliser))
+}
+
+/// ‖x − α·y‖²: (x_k − α·y_k)² into lane k mod [`LANES`] in index order, lanes in the fixed tree
+/// (the scalar twin of the distance kernels).
+pub(crate) fn squared_distance(x: &[f32], y: &[f32], alpha: f32) -> f32 {
+    let mut lanes = [0.0f32; LANES];
+    for (k, (&xk, &yk)) in x.iter().zip(y).enumerate() {
+        let difference = xk - alpha * yk;
+        if let Some(lane) = lanes.get_mut(k % LANES) {
+            *lane += difference * difference;
+        }
+    }
+    lanes::reduce(&lanes)
+}
