@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 /// `smoothscore sample`.
 #[derive(Debug, Args)]
 pub struct SampleArgs {
-    /// Training set (.csv or .npy, N×d); default: the built-in 2-D two-moons set.
+    /// Training set (.csv, .tsv, .npy or MNIST IDX [.gz], N×d); default: the built-in 2-D set.
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// The forward process.
