@@ -491,6 +491,34 @@ mod tests {
     }
 
     #[test]
+    fn lockstep_from_the_moment_matched_prior_has_the_sample_by_sample_bits() {
+        let data = points(40, 3, 5);
+        let process = Process::Brownian { horizon: 10.0 };
+        for integrator in [Integrator::DpmSolverPlusPlus2M, Integrator::Heun] {
+            let config = SampleConfig {
+                process: ProcessSpec::Reverse(process),
+                ..config(integrator, FinalStep::Denoise, 19)
+            };
+            let lockstep =
+                draw_sample_range(&data, &config, PriorChoice::MomentMatched, 0..19).unwrap();
+            let moments = MomentMatched::new(data.view(), &process).unwrap();
+            let sampler = reverse_sampler(process, &config, Some(&moments)).unwrap();
+            let dataset = Dataset::new(data.values(), 3).unwrap();
+            let field = EmpiricalScore::new(dataset, process).unwrap();
+            let mut workspace = Box::new(Workspace::<MAX_DIM>::new(3).unwrap());
+            for (row, mut rng) in lockstep.iter_rows().zip(SampleStreams::new(config.seed)) {
+                let mut state = [0.0f32; 3];
+                sampler
+                    .sample(&field, &mut rng, &mut state, &mut workspace)
+                    .unwrap();
+                assert_eq!(row, state, "{integrator:?}");
+            }
+            let standard = draw_samples(&data, &config).unwrap();
+            assert_ne!(standard.values(), lockstep.values());
+        }
+    }
+
+    #[test]
     fn lockstep_over_many_chunks_has_the_sample_by_sample_bits() {
         let data = points(30, 2, 99);
         let config = SampleConfig {
