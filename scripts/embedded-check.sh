@@ -77,17 +77,20 @@ PY
   echo "(self-test: one bit of the host output flipped)"
 fi
 
-echo "== smoothscore CLI, exact configuration (sample --steps 100 --n-samples 64 --seed 2026)"
+echo "== smoothscore CLI, exact configuration (sample --steps 100 --n-samples 64 --seed 2026), and ddim (--sampler ddim --n-samples 16)"
 cargo run -q --profile test -p smoothscore --bin smoothscore -- sample --steps 100 --n-samples 64 \
   --seed 2026 --out "$work/cli.npy" >/dev/null
-python3 - "$work/cli.npy" >"$work/cli.txt" <<'PY'
+cargo run -q --profile test -p smoothscore --bin smoothscore -- sample --sampler ddim --steps 100 \
+  --n-samples 16 --seed 2026 --out "$work/cli-ddim.npy" >/dev/null
+python3 - "$work/cli.npy" "$work/cli-ddim.npy" >"$work/cli.txt" <<'PY'
 import struct, sys
-data = open(sys.argv[1], "rb").read()
-header_len = struct.unpack("<H", data[8:10])[0]
-body = data[10 + header_len:]
-values = struct.unpack("<%dI" % (len(body) // 4), body)
-for i in range(len(values) // 2):
-    print("exact %d %08x %08x" % (i, values[2 * i], values[2 * i + 1]))
+for label, path in (("exact", sys.argv[1]), ("ddim", sys.argv[2])):
+    data = open(path, "rb").read()
+    header_len = struct.unpack("<H", data[8:10])[0]
+    body = data[10 + header_len:]
+    values = struct.unpack("<%dI" % (len(body) // 4), body)
+    for i in range(len(values) // 2):
+        print("%s %d %08x %08x" % (label, i, values[2 * i], values[2 * i + 1]))
 PY
 
 python3 - "$work/firmware.txt" "$work/twin.txt" "$work/cli.txt" <<'PY'
@@ -96,19 +99,22 @@ def samples(path):
     out = {}
     for line in open(path):
         f = line.split()
-        if len(f) > 2 and f[0] in ("exact", "kernel", "network"):
+        if len(f) > 2 and f[0] in ("exact", "kernel", "network", "ddim"):
             out[(f[0], int(f[1]))] = f[2:]
     return out
 firmware, twin, cli = (samples(p) for p in sys.argv[1:4])
 twin_same = sum(1 for k, v in firmware.items() if twin.get(k) == v)
-cli_keys = [k for k in firmware if k[0] == "exact"]
+cli_keys = [k for k in firmware if k[0] in ("exact", "ddim")]
 cli_same = sum(1 for k in cli_keys if cli.get(k) == firmware[k])
-print(f"firmware vs smoothscore CLI (exact): {cli_same}/{len(cli_keys)} samples bit-identical")
+print(f"firmware vs smoothscore CLI (exact, ddim): {cli_same}/{len(cli_keys)} samples bit-identical")
+ddim_keys = [k for k in firmware if k[0] == "ddim"]
+ddim_same = sum(1 for k in ddim_keys if twin.get(k) == firmware[k] and cli.get(k) == firmware[k])
+print(f"ddim samples: {ddim_same}/{len(ddim_keys)} bit-identical (firmware vs host twin and CLI)")
 network_keys = [k for k in firmware if k[0] == "network"]
 network_same = sum(1 for k in network_keys if twin.get(k) == firmware[k])
 print(f"network score: {network_same}/{len(network_keys)} samples bit-identical (firmware vs host twin)")
 total = len(firmware)
-ok = total > 0 and len(network_keys) > 0 and twin_same == total and cli_same == len(cli_keys) and len(twin) == total
+ok = total > 0 and len(network_keys) > 0 and len(ddim_keys) > 0 and ddim_same == len(ddim_keys) and twin_same == total and cli_same == len(cli_keys) and len(twin) == total
 print(f"bit-identical: {twin_same}/{total} samples")
 sys.exit(0 if ok else 1)
 PY

@@ -17,6 +17,8 @@ pub const SEED: u64 = 2026;
 pub const SAMPLES: usize = 64;
 /// Sampler steps.
 pub const STEPS: usize = 100;
+/// Samples of the DDIM configuration (fewer: it checks the integrator, not the score).
+pub const DDIM_SAMPLES: usize = 16;
 /// Largest dimension the fixed buffers hold (Workspace and kernel buffers).
 pub const CAPACITY: usize = 8;
 
@@ -38,11 +40,13 @@ pub enum Config {
     Kernel,
     /// The learned score −ε̂/σ_t of the network.
     Network,
+    /// The exact score with DDIM (η = 0) instead of Euler–Maruyama.
+    Ddim,
 }
 
 impl Config {
     /// All, in print order.
-    pub const ALL: [Config; 3] = [Config::Exact, Config::Kernel, Config::Network];
+    pub const ALL: [Config; 4] = [Config::Exact, Config::Kernel, Config::Network, Config::Ddim];
 
     /// The label printed before each sample.
     pub fn name(self) -> &'static str {
@@ -50,6 +54,7 @@ impl Config {
             Config::Exact => "exact",
             Config::Kernel => "kernel",
             Config::Network => "network",
+            Config::Ddim => "ddim",
         }
     }
 }
@@ -59,6 +64,7 @@ fn draw<S: ScoreField>(
     sampler: &ReverseSampler,
     dim: usize,
     config: Config,
+    samples: usize,
     emit: &mut impl FnMut(Config, usize, &[f32]),
 ) -> Result<(), Error> {
     let mut workspace = Workspace::<CAPACITY>::new(dim)?;
@@ -67,7 +73,7 @@ fn draw<S: ScoreField>(
         needed: dim,
         capacity: CAPACITY,
     })?;
-    for (index, mut rng) in SampleStreams::new(SEED).take(SAMPLES).enumerate() {
+    for (index, mut rng) in SampleStreams::new(SEED).take(samples).enumerate() {
         sampler.sample(field, &mut rng, state, &mut workspace)?;
         emit(config, index, state);
     }
@@ -83,24 +89,31 @@ pub fn run(
     let dataset = Dataset::new(data, dim)?;
     let process = Process::VP_LINEAR;
     let exact = EmpiricalScore::new(dataset, process)?;
-    let sampler = ReverseSampler::new(
-        process,
-        Integrator::EulerMaruyama,
-        1e-3,
-        STEPS,
-        Spacing::Geometric,
-        FinalStep::Denoise,
-    )?;
     for config in Config::ALL {
+        // One sampler at a time, so that the DDIM run adds no second sampler to the stack.
+        let (integrator, samples) = match config {
+            Config::Ddim => (Integrator::Ddim { eta: 0.0 }, DDIM_SAMPLES),
+            _ => (Integrator::EulerMaruyama, SAMPLES),
+        };
+        let sampler = ReverseSampler::new(
+            process,
+            integrator,
+            1e-3,
+            STEPS,
+            Spacing::Geometric,
+            FinalStep::Denoise,
+        )?;
         match config {
-            Config::Exact => draw(&exact, &sampler, dim, config, &mut emit)?,
+            Config::Exact | Config::Ddim => {
+                draw(&exact, &sampler, dim, config, samples, &mut emit)?
+            }
             Config::Kernel => {
                 let smoothed = KernelSmoothedScore::<CAPACITY>::new(
                     exact,
                     Bandwidth::Constant { bandwidth: 0.1 },
                     KernelRule::GaussHermite { order: 4 },
                 )?;
-                draw(&smoothed, &sampler, dim, config, &mut emit)?
+                draw(&smoothed, &sampler, dim, config, samples, &mut emit)?
             }
             Config::Network => {
                 let network = Network::new(
@@ -111,7 +124,7 @@ pub fn run(
                     network::DATA_STD,
                 )?;
                 let learned = NetworkScore::<NETWORK_CAPACITY>::new(network, process)?;
-                draw(&learned, &sampler, dim, config, &mut emit)?
+                draw(&learned, &sampler, dim, config, samples, &mut emit)?
             }
         }
     }

@@ -229,6 +229,18 @@ pub fn manifest_path(output: &Path) -> PathBuf {
 /// The command line as run and its parameters (see [`set_argv`]).
 static RUN: std::sync::OnceLock<(Vec<String>, Map<String, Value>)> = std::sync::OnceLock::new();
 
+/// What the run resolved from its options (the sampler, grid and prior used, the kernel rule
+/// and its M), set by the command for the manifest's `summary` (see [`set_summary`]).
+static SUMMARY: std::sync::Mutex<Option<Value>> = std::sync::Mutex::new(None);
+
+/// Records what the run used beyond its command line (defaults resolved, `auto` choices made),
+/// written into the manifest as `summary`.
+pub fn set_summary(summary: Value) {
+    if let Ok(mut slot) = SUMMARY.lock() {
+        *slot = Some(summary);
+    }
+}
+
 /// Records the command line as run (after `--config` expansion) for the manifests, with its
 /// parameters as `definition` (the CLI's clap command) parses them.
 pub fn set_argv(argv: Vec<String>, definition: clap::Command) {
@@ -288,6 +300,7 @@ pub fn write_to(
             .and_then(|s| s.parse::<u64>().ok())
             .map_or(Value::Null, Value::from),
         "parameters": parameters,
+        "summary": SUMMARY.lock().ok().and_then(|s| s.clone()).unwrap_or(Value::Null),
         "inputs": record(inputs)?,
         "outputs": record(outputs)?,
     });

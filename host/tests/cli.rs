@@ -252,7 +252,7 @@ fn bad_inputs_get_one_clear_line_and_leave_nothing() {
     assert_fails(
         d,
         &["sample", "--sampler", "rk4", "--out", "o.csv"],
-        "unknown --sampler",
+        "invalid value 'rk4' for '--sampler",
     );
     assert_fails(
         d,

@@ -55,10 +55,17 @@ def sample(
     sigma_max: Float = 10.0,
     horizon: Optional[Float] = None,
     pbm_sigma: Float = 1.0,
-    sampler: Literal["em", "euler", "heun"] = "em",
+    sampler: Literal["em", "euler", "heun", "ddim", "dpmpp-2m", "edm"] = "em",
+    eta: Optional[Float] = None,
+    churn: Optional[Float] = None,
+    s_noise: Optional[Float] = None,
+    s_tmin: Optional[Float] = None,
+    s_tmax: Optional[Float] = None,
+    grid: Literal["auto", "uniform", "geometric", "karras"] = "auto",
+    rho: Float = 7.0,
+    prior: Literal["auto", "standard", "moment-matched"] = "auto",
     steps: int = 1000,
     t_min: Float = 0.001,
-    grid: Literal["geometric", "uniform"] = "geometric",
     final: Literal["denoised", "state"] = "denoised",
     n_samples: int = 256,
     seed: int = 0,
@@ -73,7 +80,9 @@ def sample(
     kappa: Float = 0.5,
 ) -> npt.NDArray[np.float32]:
     """``smoothscore sample``: ``n_samples`` × d float32 samples (``data=None``: the built-in
-    2-D set). ``shard=(k, K)``: only the rows ⌊k·n/K⌋ … ⌊(k+1)·n/K⌋ − 1 of that run."""
+    2-D set). ``shard=(k, K)``: only the rows ⌊k·n/K⌋ … ⌊(k+1)·n/K⌋ − 1 of that run.
+    ``eta`` is DDIM's (default 0), ``churn``/``s_noise``/``s_tmin``/``s_tmax`` EDM's (defaults
+    0, 1, 0, ∞); ``grid="auto"`` and ``prior="auto"`` choose per process as the CLI does."""
 
 def eval(
     samples: ArrayLike,

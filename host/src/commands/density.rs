@@ -1,5 +1,6 @@
-//! `smoothscore density`: the LED-KDE p̂_t ∝ exp(K_h * log p_t^N) normalised on a grid (d ≤ 2),
-//! one grid point per row: x, (y,) density.
+//! `smoothscore density`: the LED-KDE p̂_t ∝ exp(K_h * log p_t^N) on a grid (d ≤ 2), normalised
+//! over R^d (see [`crate::sampling::led_kde_grid`]), one grid point per row: x, (y,) density
+//! (or log-density with `--log`).
 
 use crate::data::builtin::{builtin_default, data_or_default};
 use crate::io::formats::{write_matrix, Format};
@@ -33,9 +34,16 @@ pub struct DensityArgs {
     /// Margin added around the data's bounding box (≥ 0).
     #[arg(long, default_value_t = 0.5, allow_negative_numbers = true, value_parser = crate::io::limits::non_negative)]
     pub margin: f64,
-    /// Output file (.csv or .npy), one grid point per row: x, (y,) density.
+    /// Output file (.csv or .npy), one grid point per row: x, (y,) density. The density is
+    /// normalised over R^d, not over the grid: exactly for --score exact (p_t^N is a Gaussian
+    /// mixture), and for the LED-KDE with a truncation error of ln Z at most ln(1 + B/(2 Z_grid)),
+    /// B ≤ the mass outside the grid of a Gaussian mixture that dominates it (both printed).
     #[arg(long, default_value = "density.csv")]
     pub out: PathBuf,
+    /// Write the log-density ln p̂ instead, computed in log space (finite far from the data,
+    /// where the density itself underflows to 0).
+    #[arg(long)]
+    pub log: bool,
     /// Worker threads (0: all cores).
     #[arg(long, default_value_t = 0, value_parser = crate::io::limits::thread_count)]
     pub threads: usize,
@@ -91,8 +99,13 @@ pub fn run(args: &DensityArgs) -> Result<String> {
         args.threads,
     )?;
     let dim = data.cols();
-    let mut values = Vec::with_capacity(density.values.len() * (dim + 1));
-    for (index, &value) in density.values.iter().enumerate() {
+    let column = if args.log {
+        &density.log_values
+    } else {
+        &density.values
+    };
+    let mut values = Vec::with_capacity(column.len() * (dim + 1));
+    for (index, &value) in column.iter().enumerate() {
         if dim == 2 {
             let ny = density.ys.len();
             values.extend([density.xs[index / ny] as f32, density.ys[index % ny] as f32]);
@@ -101,23 +114,49 @@ pub fn run(args: &DensityArgs) -> Result<String> {
         }
         values.push(value as f32);
     }
-    let table = Matrix::new(density.values.len(), dim + 1, values)?;
+    let table = Matrix::new(column.len(), dim + 1, values)?;
     write_matrix(&args.out, &table)?;
     let peak = density.values.iter().copied().fold(0.0, f64::max);
-    if args.json {
-        return Ok(serde_json::to_string_pretty(&serde_json::json!({
-            "t": args.t,
-            "grid_points": density.values.len(),
-            "peak_density": peak,
-            "out": args.out.display().to_string(),
-        }))?);
+    let spec = args.score.resolve(dim)?;
+    let mut summary = serde_json::json!({
+        "t": args.t,
+        "score": score_spec::describe(&spec, dim),
+        "grid_points": column.len(),
+        "written": if args.log { "log-density" } else { "density" },
+        "normalised_over": "R^d",
+        "grid_mass": density.grid_mass,
+        "outside_mass": density.outside_mass,
+        "outside_mass_is": if density.log_normaliser_bound == 0.0 { "exact" } else { "upper bound" },
+        "log_normaliser": density.log_normaliser,
+        "log_normaliser_bound": density.log_normaliser_bound,
+        "peak_density": peak,
+        "out": args.out.display().to_string(),
+    });
+    if let (Some(summary), serde_json::Value::Object(rule)) =
+        (summary.as_object_mut(), score_spec::rule_json(&spec, dim))
+    {
+        summary.extend(rule);
     }
+    crate::manifest::set_summary(summary.clone());
+    if args.json {
+        return Ok(serde_json::to_string_pretty(&summary)?);
+    }
+    let outside = if density.log_normaliser_bound == 0.0 {
+        format!("mass outside the grid {:.3e} (exact)", density.outside_mass)
+    } else {
+        format!(
+            "mass outside the grid ≤ {:.3e}, |error of ln Z| ≤ {:.3e}",
+            density.outside_mass, density.log_normaliser_bound
+        )
+    };
     Ok(format!(
-        "wrote the LED-KDE at t = {} ({}) on a {}-point grid to {}; peak density {:.4}",
+        "wrote the LED-KDE {} at t = {} ({}) on a {}-point grid to {}; normalised over R^d: mass on the grid {:.6} (trapezoid), {outside}; peak density {:.4}",
+        if args.log { "log-density" } else { "density" },
         args.t,
-        score_spec::describe(&args.score.resolve(dim)?),
-        density.values.len(),
+        score_spec::describe(&spec, dim),
+        column.len(),
         args.out.display(),
+        density.grid_mass,
         peak
     ))
 }

@@ -11,10 +11,13 @@ use crate::matrix::{Matrix, MatrixView};
 use crate::metrics::nearest_summary;
 use crate::sampling::process_spec::{describe, ProcessArgs, ProcessSpec};
 use crate::sampling::sample::{draw_sample_range, trajectories, SampleConfig};
+use crate::sampling::sampler_spec::{
+    describe_integrator, describe_spacing, PriorChoice, SamplerArgs, MAX_FULL_COVARIANCE_DIM,
+};
 use crate::sampling::score_spec::{self, ScoreChoiceArgs};
 use anyhow::{bail, Result};
 use clap::Args;
-use smoothscore_core::{FinalStep, Integrator, Spacing};
+use smoothscore_core::FinalStep;
 use std::path::{Path, PathBuf};
 
 /// `smoothscore sample`.
@@ -26,18 +29,15 @@ pub struct SampleArgs {
     /// The forward process.
     #[command(flatten)]
     pub process: ProcessArgs,
-    /// Integrator: em (reverse SDE), euler or heun (probability-flow ODE).
-    #[arg(long, default_value = "em")]
-    pub sampler: String,
+    /// The integrator, its time grid and its starting law.
+    #[command(flatten)]
+    pub sampler: SamplerArgs,
     /// Number of steps.
     #[arg(long, default_value_t = 1000, allow_negative_numbers = true)]
     pub steps: i64,
     /// Early-stopping time t_min (pbm: the gap 1 − t_max).
     #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
     pub t_min: f32,
-    /// Time grid: geometric (log-uniform in t) or uniform.
-    #[arg(long, default_value = "geometric")]
-    pub grid: String,
     /// Final output: denoised (posterior mean at t_min) or state (Y at t_min as it is).
     #[arg(long = "final", default_value = "denoised")]
     pub final_step: String,
@@ -87,15 +87,6 @@ impl SampleArgs {
     }
 }
 
-fn parse_integrator(name: &str) -> Result<Integrator> {
-    Ok(match name {
-        "em" => Integrator::EulerMaruyama,
-        "euler" => Integrator::Euler,
-        "heun" => Integrator::Heun,
-        other => bail!("unknown --sampler '{other}' (expected em, euler or heun)"),
-    })
-}
-
 fn positive_count(name: &str, value: i64) -> Result<usize> {
     if value < 1 {
         bail!("--{name} must be at least 1, got {value}");
@@ -115,11 +106,9 @@ fn step_count(value: i64) -> Result<usize> {
 
 /// Builds the sampling configuration from the command line, for data of dimension `dim`.
 pub fn sample_config(args: &SampleArgs, dim: usize) -> Result<SampleConfig> {
-    let spacing = match args.grid.as_str() {
-        "geometric" => Spacing::Geometric,
-        "uniform" => Spacing::Uniform,
-        other => bail!("unknown --grid '{other}' (expected geometric or uniform)"),
-    };
+    let process = args.process.resolve()?;
+    let integrator = args.sampler.integrator()?;
+    let spacing = args.sampler.spacing(&process, &integrator)?;
     let final_step = match args.final_step.as_str() {
         "denoised" => FinalStep::Denoise,
         "state" => FinalStep::State,
@@ -138,8 +127,8 @@ pub fn sample_config(args: &SampleArgs, dim: usize) -> Result<SampleConfig> {
         )?;
     }
     Ok(SampleConfig {
-        process: args.process.resolve()?,
-        integrator: parse_integrator(&args.sampler)?,
+        process,
+        integrator,
         steps,
         t_min: args.t_min,
         spacing,
@@ -169,12 +158,57 @@ pub fn sample_config(args: &SampleArgs, dim: usize) -> Result<SampleConfig> {
 /// ```
 pub fn sample_rows(args: &SampleArgs, data: MatrixView<'_>) -> Result<(SampleConfig, Matrix)> {
     let config = sample_config(args, data.cols())?;
+    let prior = start_law(args)?;
     let samples = match args.shard {
         Some(shard) => shard.samples(config.n_samples)?,
         None => 0..config.n_samples,
     };
-    let rows = draw_sample_range(data, &config, samples)?;
+    let rows = draw_sample_range(data, &config, prior, samples)?;
     Ok((config, rows))
+}
+
+/// The prior `--prior` resolves to (the pinned process, which starts at 0, ignores it).
+fn start_law(args: &SampleArgs) -> Result<PriorChoice> {
+    let process = args.process.resolve()?;
+    Ok(args
+        .sampler
+        .prior(&process)?
+        .unwrap_or(PriorChoice::Standard))
+}
+
+/// What the run used, for its report, its JSON and its manifest: the process, the score (with
+/// the kernel rule and the M used), the integrator with its parameters, the grid and the prior.
+pub fn run_summary(
+    args: &SampleArgs,
+    config: &SampleConfig,
+    dim: usize,
+) -> Result<serde_json::Value> {
+    let prior = match args.sampler.prior(&config.process)? {
+        None => "X_0 = 0 (pbm)".to_string(),
+        Some(PriorChoice::Standard) => "standard".to_string(),
+        Some(PriorChoice::MomentMatched) if dim > MAX_FULL_COVARIANCE_DIM => {
+            "moment-matched (diagonal)".to_string()
+        }
+        Some(PriorChoice::MomentMatched) => "moment-matched".to_string(),
+    };
+    let mut summary = serde_json::json!({
+        "process": describe(&config.process),
+        "score": score_spec::describe(&config.score, dim),
+        "sampler": args.sampler.name(),
+        "integrator": describe_integrator(&config.integrator),
+        "grid": describe_spacing(&config.spacing),
+        "prior": prior,
+        "steps": config.steps,
+        "t_min": config.t_min,
+        "final": args.final_step,
+    });
+    if let (Some(summary), serde_json::Value::Object(rule)) = (
+        summary.as_object_mut(),
+        score_spec::rule_json(&config.score, dim),
+    ) {
+        summary.extend(rule);
+    }
+    Ok(summary)
 }
 
 /// Runs `sample`; returns the report.
@@ -195,56 +229,60 @@ pub fn run(args: &SampleArgs) -> Result<String> {
         bail!("--plot-trajectories draws the first samples of the whole run; leave out --shard");
     }
     let (_, samples) = sample_rows(args, data.view())?;
+    let run = run_summary(args, &config, data.cols())?;
+    crate::manifest::set_summary(run.clone());
+    let sampler = describe_integrator(&config.integrator);
     write_matrix(&args.out, &samples)?;
     if let Some(plot) = &args.plot {
         let title = format!(
             "{} samples, {} {}, {}",
             samples.rows(),
             describe(&config.process),
-            args.sampler,
-            score_spec::describe(&config.score)
+            sampler,
+            score_spec::describe(&config.score, data.cols())
         );
         write_sample_plot(plot, &data, &samples, &title)?;
     }
     if let Some(plot) = &args.plot_trajectories {
-        let paths = trajectories(&data, &config, 8)?;
+        let paths = trajectories(&data, &config, start_law(args)?, 8)?;
         let title = format!(
             "{} paths, {} {}, {}",
             paths.len(),
             describe(&config.process),
-            args.sampler,
-            score_spec::describe(&config.score)
+            sampler,
+            score_spec::describe(&config.score, data.cols())
         );
         write_atomic_with(plot, |tmp| {
             crate::plot::trajectories(tmp, &data, &paths, &title)
         })?;
     }
     let summary = nearest_summary(&data, &samples, 1e-3);
+    let text = |key: &str| run[key].as_str().unwrap_or_default().to_owned();
     if args.json {
-        return Ok(serde_json::to_string_pretty(&serde_json::json!({
+        let mut report = serde_json::json!({
             "samples_written": samples.rows(),
             "dim": samples.cols(),
             "out": args.out.display().to_string(),
-            "process": describe(&config.process),
-            "score": score_spec::describe(&config.score),
-            "sampler": args.sampler,
-            "steps": config.steps,
-            "t_min": config.t_min,
-            "final": args.final_step,
             "within_radius_fraction": summary.within_radius,
             "radius": summary.radius,
             "memorized_fraction": summary.memorized_fraction,
             "median_nearest_distance": summary.median_nearest,
-        }))?);
+        });
+        if let (Some(report), serde_json::Value::Object(run)) = (report.as_object_mut(), run) {
+            report.extend(run);
+        }
+        return Ok(serde_json::to_string_pretty(&report)?);
     }
     Ok(format!(
-        "wrote {} samples (d = {}) to {} [{}, {}, {}, {} steps, t_min {}, {}]; within 1e-3 of a training point: {:.1}%; memorized (d1/d2 < 1/3): {:.1}%; median nearest-neighbour distance: {:.3e}",
+        "wrote {} samples (d = {}) to {} [{}, {}, {}, grid {}, prior {}, {} steps, t_min {}, {}]; within 1e-3 of a training point: {:.1}%; memorized (d1/d2 < 1/3): {:.1}%; median nearest-neighbour distance: {:.3e}",
         samples.rows(),
         samples.cols(),
         args.out.display(),
-        describe(&config.process),
-        score_spec::describe(&config.score),
-        args.sampler,
+        text("process"),
+        text("score"),
+        text("integrator"),
+        text("grid"),
+        text("prior"),
         config.steps,
         config.t_min,
         args.final_step,

@@ -6,7 +6,7 @@ use crate::manifest::{PathFlag, PathValue::Required};
 use crate::matrix::{Matrix, MatrixView};
 use crate::sampling::evaluate::{evaluate, Quantity};
 use crate::sampling::process_spec::{describe, ProcessArgs};
-use crate::sampling::score_spec::ScoreChoiceArgs;
+use crate::sampling::score_spec::{self, ScoreChoiceArgs};
 use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
@@ -110,23 +110,34 @@ pub fn run(args: &ScoreArgs) -> Result<String> {
     )?;
     let out = score_queries(data.view(), queries.view(), args.t, &args.options)?;
     write_matrix(&args.out, &out)?;
+    let score = args.options.score.resolve(data.cols())?;
+    let mut summary = serde_json::json!({
+        "rows": out.rows(),
+        "cols": out.cols(),
+        "what": args.options.what,
+        "t": args.t,
+        "process": describe(&spec),
+        "score": score_spec::describe(&score, data.cols()),
+        "out": args.out.display().to_string(),
+    });
+    if let (Some(summary), serde_json::Value::Object(rule)) = (
+        summary.as_object_mut(),
+        score_spec::rule_json(&score, data.cols()),
+    ) {
+        summary.extend(rule);
+    }
+    crate::manifest::set_summary(summary.clone());
     if args.json {
-        return Ok(serde_json::to_string_pretty(&serde_json::json!({
-            "rows": out.rows(),
-            "cols": out.cols(),
-            "what": args.options.what,
-            "t": args.t,
-            "process": describe(&spec),
-            "out": args.out.display().to_string(),
-        }))?);
+        return Ok(serde_json::to_string_pretty(&summary)?);
     }
     Ok(format!(
-        "wrote {} rows × {} columns ({} at t = {}, {}) to {}",
+        "wrote {} rows × {} columns ({} at t = {}, {}, {}) to {}",
         out.rows(),
         out.cols(),
         args.options.what,
         args.t,
         describe(&spec),
+        score_spec::describe(&score, data.cols()),
         args.out.display()
     ))
 }

@@ -176,7 +176,7 @@ pub fn evaluate<'a>(
             if *score != ScoreSpec::Exact && quantity != Quantity::Score {
                 bail!(
                     "--score {} applies to --what score only",
-                    score_spec::describe(score)
+                    score_spec::describe(score, dim)
                 );
             }
             let line = score_spec::line_for(score, data)?;

@@ -8,9 +8,14 @@
 //! bits and every sample draws from its own stream, so each sample's bits are those of the
 //! sample-by-sample path, whatever the chunk size or thread count. Every other score, the
 //! pinned process and trajectories go sample by sample.
+//!
+//! The reverse samplers start from the law a [`PriorChoice`] names: N(0, σ_T² I)
+//! ([`draw_samples`], and the seeds' experiments), or the moment-matched Gaussian of the data
+//! ([`MomentMatched`], what `sample --prior auto` picks for Brownian motion and VE).
 
 use crate::matrix::{Matrix, MatrixView};
 use crate::sampling::process_spec::ProcessSpec;
+use crate::sampling::sampler_spec::{MomentMatched, PriorChoice};
 use crate::sampling::score_spec::{self, ScoreSpec};
 use crate::simd::{Simd, SimdScore};
 use anyhow::{anyhow, bail, Context, Result};
@@ -64,19 +69,22 @@ pub fn with_threads<T: Send>(threads: usize, body: impl FnOnce() -> T + Send) ->
 }
 
 /// Draws `config.n_samples` samples from the sampler following `config.score` built on
-/// `data`; returns them as an n_samples × d matrix.
+/// `data`, the reverse processes from the standard prior N(0, σ_T² I); returns them as an
+/// n_samples × d matrix.
 pub fn draw_samples<'a>(data: impl Into<MatrixView<'a>>, config: &SampleConfig) -> Result<Matrix> {
-    draw_sample_range(data, config, 0..config.n_samples)
+    draw_sample_range(data, config, PriorChoice::Standard, 0..config.n_samples)
 }
 
 /// Draws the samples `samples` (a range of indices below `config.n_samples`) of the run `config`
-/// describes: sample j on stream j as always, so the rows are exactly rows `samples` of
+/// describes, the reverse processes starting from `prior` (the pinned process from 0): sample j
+/// on stream j as always, so the rows are exactly rows `samples` of
 /// [`draw_samples`] (the ranges of a [`crate::sampling::shard::Shard`] split a run over machines).
 ///
 /// ```
 /// use smoothscore::sampling::sample::{draw_sample_range, draw_samples, SampleConfig};
 /// use smoothscore::matrix::MatrixView;
 /// # use smoothscore::sampling::{process_spec::ProcessSpec, score_spec::ScoreSpec};
+/// # use smoothscore::sampling::sampler_spec::PriorChoice;
 /// # use smoothscore_core::{FinalStep, Integrator, Process, Spacing};
 /// let data = [0.0f32, 0.0, 1.0, 1.0, -1.0, 0.5];
 /// let data = MatrixView::new(3, 2, &data).unwrap();
@@ -93,12 +101,13 @@ pub fn draw_samples<'a>(data: impl Into<MatrixView<'a>>, config: &SampleConfig) 
 ///     score: ScoreSpec::Exact,
 /// };
 /// let all = draw_samples(data, &config).unwrap();
-/// let middle = draw_sample_range(data, &config, 4..7).unwrap();
+/// let middle = draw_sample_range(data, &config, PriorChoice::Standard, 4..7).unwrap();
 /// assert_eq!(middle.values(), &all.values()[4 * 2..7 * 2]);
 /// ```
 pub fn draw_sample_range<'a>(
     data: impl Into<MatrixView<'a>>,
     config: &SampleConfig,
+    prior: PriorChoice,
     samples: std::ops::Range<usize>,
 ) -> Result<Matrix> {
     let data = data.into();
@@ -128,7 +137,8 @@ pub fn draw_sample_range<'a>(
         ProcessSpec::Reverse(process) => {
             let line = score_spec::line_for(&config.score, data)?;
             let field = score_spec::build(&config.score, dataset, process, line.as_ref())?;
-            let sampler = reverse_sampler(process, config)?;
+            let moments = moment_matched(data, &process, prior)?;
+            let sampler = reverse_sampler(process, config, moments.as_ref())?;
             let one_by_one =
                 |rng: &mut Stream, state: &mut [f32], workspace: &mut Workspace<MAX_DIM>| {
                     sampler.sample(&field, rng, state, workspace)
@@ -145,9 +155,9 @@ pub fn draw_sample_range<'a>(
             }
         }
         ProcessSpec::Pinned { sigma } => {
-            if config.integrator != Integrator::EulerMaruyama {
-                bail!("the pinned Brownian motion is simulated with Euler–Maruyama only (--sampler em)");
-            }
+            PinnedSampler::check_integrator(&config.integrator).map_err(|e| {
+                anyhow!("{e} (it is simulated forward with Euler–Maruyama, --sampler em)")
+            })?;
             let pinned = PinnedBrownianMotion::new(dataset, sigma).map_err(|e| anyhow!("{e}"))?;
             let sampler = PinnedSampler::new(
                 1.0 - config.t_min,
@@ -184,12 +194,26 @@ pub fn draw_sample_range<'a>(
     Ok(out)
 }
 
-/// The reverse-time sampler `config` describes.
-fn reverse_sampler(
+/// The buffers of the moment-matched prior when `prior` asks for it.
+fn moment_matched(
+    data: MatrixView<'_>,
+    process: &smoothscore_core::Process,
+    prior: PriorChoice,
+) -> Result<Option<MomentMatched>> {
+    match prior {
+        PriorChoice::Standard => Ok(None),
+        PriorChoice::MomentMatched => MomentMatched::new(data, process).map(Some),
+    }
+}
+
+/// The reverse-time sampler `config` describes, from the moment-matched prior `moments` when
+/// given (else the standard one).
+fn reverse_sampler<'p>(
     process: smoothscore_core::Process,
     config: &SampleConfig,
-) -> Result<ReverseSampler<'static>> {
-    ReverseSampler::new(
+    moments: Option<&'p MomentMatched>,
+) -> Result<ReverseSampler<'p>> {
+    let sampler = ReverseSampler::new(
         process,
         config.integrator,
         config.t_min,
@@ -197,17 +221,25 @@ fn reverse_sampler(
         config.spacing,
         config.final_step,
     )
-    .map_err(|e| anyhow!("sampler: {e}"))
+    .map_err(|e| anyhow!("sampler: {e}"))?;
+    match moments {
+        Some(moments) => sampler
+            .with_prior(moments.prior())
+            .map_err(|e| anyhow!("prior: {e}")),
+        None => Ok(sampler),
+    }
 }
 
 /// One sample's path: every grid state `(t, x_t)`, in sampling order.
 pub type Path = Vec<(f32, Vec<f32>)>;
 
-/// The paths of the first `count` samples of the run `config` describes (the same streams, so
-/// they end where those samples end): every grid state with its time. Reverse processes only.
+/// The paths of the first `count` samples of the run `config` describes from `prior` (the same
+/// streams, so they end where those samples end): every grid state with its time. Reverse
+/// processes only.
 pub fn trajectories<'a>(
     data: impl Into<MatrixView<'a>>,
     config: &SampleConfig,
+    prior: PriorChoice,
     count: usize,
 ) -> Result<Vec<Path>> {
     let data = data.into();
@@ -218,7 +250,8 @@ pub fn trajectories<'a>(
     let dataset = Dataset::new(data.values(), dim).map_err(|e| anyhow!("training data: {e}"))?;
     let line = score_spec::line_for(&config.score, data)?;
     let field = score_spec::build(&config.score, dataset, process, line.as_ref())?;
-    let sampler = reverse_sampler(process, config)?;
+    let moments = moment_matched(data, &process, prior)?;
+    let sampler = reverse_sampler(process, config, moments.as_ref())?;
     let mut workspace = Box::new(Workspace::<MAX_DIM>::new(dim).map_err(|e| anyhow!("{e}"))?);
     let mut paths = Vec::with_capacity(count);
     for mut rng in SampleStreams::new(config.seed).take(count.min(config.n_samples)) {
@@ -402,7 +435,7 @@ mod tests {
         };
         let dataset = Dataset::new(data.values(), dim).unwrap();
         let field = EmpiricalScore::new(dataset, process).unwrap();
-        let sampler = reverse_sampler(process, config).unwrap();
+        let sampler = reverse_sampler(process, config, None).unwrap();
         let mut workspace = Box::new(Workspace::<MAX_DIM>::new(dim).unwrap());
         let mut bits = Vec::new();
         for mut rng in SampleStreams::new(config.seed).take(config.n_samples) {
@@ -431,6 +464,14 @@ mod tests {
             Integrator::EulerMaruyama,
             Integrator::Euler,
             Integrator::Heun,
+            Integrator::Ddim { eta: 1.0 },
+            Integrator::DpmSolverPlusPlus2M,
+            Integrator::Edm(smoothscore_core::EdmChurn {
+                churn: 5.0,
+                noise: 1.003,
+                lambda_min: 0.05,
+                lambda_max: 50.0,
+            }),
         ];
         for (rows, dim, n_samples) in [(60, 2, 21), (40, 50, 13), (12, 784, 9)] {
             let data = points(rows, dim, 0x2545_f491 ^ dim as u32);
@@ -446,6 +487,34 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn lockstep_from_the_moment_matched_prior_has_the_sample_by_sample_bits() {
+        let data = points(40, 3, 5);
+        let process = Process::Brownian { horizon: 10.0 };
+        for integrator in [Integrator::DpmSolverPlusPlus2M, Integrator::Heun] {
+            let config = SampleConfig {
+                process: ProcessSpec::Reverse(process),
+                ..config(integrator, FinalStep::Denoise, 19)
+            };
+            let lockstep =
+                draw_sample_range(&data, &config, PriorChoice::MomentMatched, 0..19).unwrap();
+            let moments = MomentMatched::new(data.view(), &process).unwrap();
+            let sampler = reverse_sampler(process, &config, Some(&moments)).unwrap();
+            let dataset = Dataset::new(data.values(), 3).unwrap();
+            let field = EmpiricalScore::new(dataset, process).unwrap();
+            let mut workspace = Box::new(Workspace::<MAX_DIM>::new(3).unwrap());
+            for (row, mut rng) in lockstep.iter_rows().zip(SampleStreams::new(config.seed)) {
+                let mut state = [0.0f32; 3];
+                sampler
+                    .sample(&field, &mut rng, &mut state, &mut workspace)
+                    .unwrap();
+                assert_eq!(row, state, "{integrator:?}");
+            }
+            let standard = draw_samples(&data, &config).unwrap();
+            assert_ne!(standard.values(), lockstep.values());
         }
     }
 
@@ -477,7 +546,7 @@ mod tests {
         let lockstep = draw_samples(&data, &config).unwrap_err().to_string();
         let dataset = Dataset::new(data.values(), 2).unwrap();
         let field = EmpiricalScore::new(dataset, Process::VP_LINEAR).unwrap();
-        let sampler = reverse_sampler(Process::VP_LINEAR, &config).unwrap();
+        let sampler = reverse_sampler(Process::VP_LINEAR, &config, None).unwrap();
         let streams = SampleStreams::new(config.seed).take(10).collect();
         let mut out = Matrix::zeros(10, 2);
         let one_by_one = run_parallel(&mut out, streams, 0, 2, |rng, state, workspace| {

@@ -5,6 +5,7 @@ use crate::data::line_fit::LineFit;
 use crate::matrix::MatrixView;
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
+use smoothscore_core::kernel_points::{MAX_GAUSS_HERMITE_DIM, MAX_ORDER};
 use smoothscore_core::{
     AnyScore, Bandwidth, Dataset, EmpiricalScore, KernelRule, KernelSmoothedScore, LineData,
     LineScore, LineScoreKind, Process,
@@ -41,11 +42,13 @@ pub struct ScoreChoiceArgs {
     /// Bandwidth mode: const or sigma.
     #[arg(long, default_value = "const")]
     pub bandwidth_mode: String,
-    /// Kernel points M (cost: M exact scores per smoothed score). gauss-hermite needs M = n^d.
+    /// Kernel points M (cost: M exact scores per smoothed score). gauss-hermite needs M = n^d
+    /// with n ≤ 10 per axis; reports name the M actually used.
     #[arg(long, default_value_t = 64, allow_negative_numbers = true)]
     pub kernel_points: i64,
-    /// Kernel rule: auto (gauss-hermite for d ≤ 3 when M is a d-th power, else quasi),
-    /// gauss-hermite, quasi (antithetic quasi-random) or mc (seeded Monte Carlo).
+    /// Kernel rule: auto (d ≤ 3 and M ≥ 2^d: Gauss–Hermite of n = min(⌊M^{1/d}⌋, 10) points
+    /// per axis, n^d ≤ M in all; otherwise quasi-random, 2⌈M/2⌉ points), gauss-hermite (M = n^d, n ≤ 10,
+    /// d ≤ 3), quasi (antithetic quasi-random, M even) or mc (seeded Monte Carlo).
     #[arg(long, default_value = "auto")]
     pub kernel_rule: String,
     /// Seed of the Monte Carlo kernel points (the same points at every step).
@@ -54,11 +57,6 @@ pub struct ScoreChoiceArgs {
     /// κ of the smoothed PL-ESF, δ_t = κ√t.
     #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     pub kappa: f32,
-}
-
-/// n with n^dim = count, if there is one.
-fn integer_root(count: usize, dim: usize) -> Option<usize> {
-    (1..=count).find(|n| n.checked_pow(dim as u32) == Some(count))
 }
 
 impl ScoreChoiceArgs {
@@ -92,33 +90,79 @@ impl ScoreChoiceArgs {
     }
 }
 
-/// The kernel rule named `name` with `points` points in dimension `dim`.
+/// The kernel rule named `name` with `points` points in dimension `dim`. `auto` picks by this
+/// table (M asked, n per axis; the report names the M used):
+///
+/// | d | M | rule | M used |
+/// |---|---|---|---|
+/// | ≤ 3 ([`MAX_GAUSS_HERMITE_DIM`]) | ≥ 2^d | Gauss–Hermite, n = min(⌊M^{1/d}⌋, 10 = [`MAX_ORDER`]) per axis | n^d ≤ M |
+/// | ≤ 3 | < 2^d | quasi-random antithetic pairs | 2⌈M/2⌉ |
+/// | > 3 | any | quasi-random antithetic pairs | 2⌈M/2⌉ |
+///
+/// Gauss–Hermite is exact for polynomials of degree < 2n per axis and converges spectrally for
+/// smooth integrands, so within its limit it beats M quasi-random points; above the limit
+/// (n > 10 per axis) `gauss-hermite` is an error that says the limit.
 pub fn kernel_rule(name: &str, points: i64, seed: u64, dim: usize) -> Result<KernelRule> {
     if !(1..=i64::from(u16::MAX)).contains(&points) {
         bail!("--kernel-points must be in 1..=65535, got {points}");
     }
     let points = points as usize;
     let gauss_hermite = |order: usize| KernelRule::GaussHermite { order: order as u8 };
-    let root =
-        integer_root(points, dim).filter(|&n| n <= smoothscore_core::kernel_points::MAX_ORDER);
     Ok(match name {
-        "auto" => match root {
-            Some(order) if dim <= 3 => gauss_hermite(order),
-            _ => quasi(points)?,
-        },
-        "gauss-hermite" => match root {
-            Some(order) if dim <= 3 => gauss_hermite(order),
-            _ => bail!(
-                "gauss-hermite needs d ≤ 3 and --kernel-points = n^d with n ≤ 10 (d = {dim}, M = {points})"
-            ),
-        },
+        "auto" => {
+            let per_axis = (2..=MAX_ORDER)
+                .take_while(|n| n.checked_pow(dim as u32).is_some_and(|m| m <= points))
+                .last();
+            match per_axis {
+                Some(n) if dim <= MAX_GAUSS_HERMITE_DIM => gauss_hermite(n),
+                _ => quasi(points.div_ceil(2) * 2)?,
+            }
+        }
+        "gauss-hermite" => {
+            if dim > MAX_GAUSS_HERMITE_DIM {
+                bail!("gauss-hermite is a tensor-product rule for d ≤ {MAX_GAUSS_HERMITE_DIM} (the data has d = {dim}); use quasi or mc");
+            }
+            let root =
+                (1..=points).find(|n| n.checked_pow(dim as u32).is_some_and(|m| m >= points));
+            match root {
+                Some(n) if n.pow(dim as u32) == points && n <= MAX_ORDER => gauss_hermite(n),
+                Some(n) if n.pow(dim as u32) == points => bail!(
+                    "gauss-hermite has at most {MAX_ORDER} points per axis, M ≤ {} in d = {dim}; --kernel-points {points} is {n} per axis",
+                    MAX_ORDER.pow(dim as u32)
+                ),
+                _ => bail!("gauss-hermite needs --kernel-points = n^{dim} (n ≤ {MAX_ORDER} per axis) in d = {dim}, got {points}"),
+            }
+        }
         "quasi" => quasi(points)?,
         "mc" => KernelRule::MonteCarlo {
             points: points as u16,
             seed,
         },
-        other => bail!("unknown --kernel-rule '{other}' (expected auto, gauss-hermite, quasi or mc)"),
+        other => {
+            bail!("unknown --kernel-rule '{other}' (expected auto, gauss-hermite, quasi or mc)")
+        }
     })
+}
+
+/// The rule's name and its number M of kernel points in dimension `dim`.
+pub fn rule_points(rule: &KernelRule, dim: usize) -> (&'static str, usize) {
+    match *rule {
+        KernelRule::GaussHermite { order } => ("gauss-hermite", usize::from(order).pow(dim as u32)),
+        KernelRule::QuasiRandom { pairs } => ("quasi", 2 * usize::from(pairs)),
+        KernelRule::MonteCarlo { points, .. } => ("mc", usize::from(points)),
+    }
+}
+
+/// The kernel rule and M of a score for JSON reports and manifests (`null`s for the unsmoothed
+/// scores).
+pub fn rule_json(spec: &ScoreSpec, dim: usize) -> serde_json::Value {
+    match spec {
+        ScoreSpec::Kernel { rule, .. } => {
+            let (name, points) = rule_points(rule, dim);
+            serde_json::json!({ "kernel_rule": name, "kernel_points": points })
+        }
+        _ => serde_json::json!({ "kernel_rule": null, "kernel_points": null }),
+    }
 }
 
 fn quasi(points: usize) -> Result<KernelRule> {
@@ -166,8 +210,9 @@ pub fn build<'a>(
     })
 }
 
-/// A short description for reports, e.g. `kernel h = 0.1 (64 quasi points)`.
-pub fn describe(spec: &ScoreSpec) -> String {
+/// A short description for reports in dimension `dim`, e.g.
+/// `kernel-smoothed score, h = 0.1 (Gauss–Hermite, 8 per axis, M = 64)`.
+pub fn describe(spec: &ScoreSpec, dim: usize) -> String {
     match spec {
         ScoreSpec::Exact => "exact score".to_string(),
         ScoreSpec::Kernel { bandwidth, rule } => {
@@ -175,11 +220,14 @@ pub fn describe(spec: &ScoreSpec) -> String {
                 Bandwidth::Constant { bandwidth } => format!("h = {bandwidth}"),
                 Bandwidth::SigmaTied { ratio } => format!("h = {}·σ_t", ratio.sqrt()),
             };
+            let count = rule_points(rule, dim).1;
             let points = match rule {
-                KernelRule::GaussHermite { order } => format!("Gauss–Hermite order {order}"),
-                KernelRule::QuasiRandom { pairs } => format!("{} quasi-random points", 2 * pairs),
-                KernelRule::MonteCarlo { points, seed } => {
-                    format!("{points} MC points, seed {seed}")
+                KernelRule::GaussHermite { order } => {
+                    format!("Gauss–Hermite, {order} per axis, M = {count}")
+                }
+                KernelRule::QuasiRandom { .. } => format!("quasi-random, M = {count}"),
+                KernelRule::MonteCarlo { seed, .. } => {
+                    format!("Monte Carlo, M = {count}, seed {seed}")
                 }
             };
             format!("kernel-smoothed score, {h} ({points})")
