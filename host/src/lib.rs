@@ -33,6 +33,7 @@ pub mod cli;
 pub mod commands;
 pub mod data;
 pub mod experiment;
+pub mod help;
 pub mod io;
 pub mod manifest;
 pub mod matrix;

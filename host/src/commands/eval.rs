@@ -1,23 +1,6 @@
 //! `smoothscore eval`: every sample-quality metric of a samples file against the training set and
 //! optionally a held-out test set, as a table or JSON (snake_case keys).
 
-/// The definitions `eval --help` prints (the experiments use the same ones).
-pub const METRICS_HELP: &str = "\
-Memorization (the same definition in eval, sample's report and every experiment):
-  s = the training set's nearest-neighbour spacing: the median over training points (up to 1000,
-      evenly strided) of the distance to the nearest other, not identical, training point;
-  tau = epsilon * s (--epsilon, default 0.1).
-  memorized_fraction: samples with d1 < d2/3, d1 the distance to the nearest training point y1,
-      d2 to the nearest training point farther than tau from y1 (training points within tau of
-      y1 count as copies of it, so near-duplicates in the training set do not hide a copy);
-  near_copy_fraction: samples with d1 <= tau.
-Coverage (with --test): precision and recall are the k-nearest-neighbour precision/recall of
-  Kynkaanniemi et al. (2019, k = --knn-k): the fraction of samples inside the union of balls
-  around test points of radius their k-th nearest-test-point distance, and the fraction of test
-  points inside the same union built on the samples; test_distance_to_samples is the mean
-  distance from each test point to its nearest sample (collapsed samples make it large while
-  mean_distance_to_test, a precision-like distance, stays small).";
-
 use crate::io::formats::read_matrix;
 use crate::matrix::MatrixView;
 use crate::metrics::distances::{energy_distance, knn_kl, mmd_rbf, sliced_wasserstein};
@@ -31,7 +14,6 @@ use std::path::PathBuf;
 
 /// `smoothscore eval`.
 #[derive(Debug, Args)]
-#[command(after_long_help = METRICS_HELP)]
 pub struct EvalArgs {
     /// Samples (.csv, .npy or IDX).
     #[arg(long)]

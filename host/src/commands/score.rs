@@ -14,10 +14,10 @@ use std::path::PathBuf;
 /// `smoothscore score`.
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// Training set (.csv or .npy, N×d).
+    /// Training set (.csv, .tsv, .npy or MNIST IDX [.gz], N×d).
     #[arg(long)]
     pub data: PathBuf,
-    /// Query points (.csv or .npy, B×d).
+    /// Query points (.csv, .tsv, .npy or IDX [.gz], B×d).
     #[arg(long)]
     pub queries: PathBuf,
     /// Time t.

@@ -1,4 +1,4 @@
-//! `experiment interpolation`: Chen's setting (SPEC §6). n uniformly spaced points on a line in
+//! `experiment interpolation`: Chen's setting (docs/math.md §6). n uniformly spaced points on a line in
 //! R^d; start at t₀ (from p_{t₀}^N — a training point plus √t₀ noise — or from the process's
 //! usual start N(0, t₀ I) at its horizon) and integrate the probability-flow ODE (Heun) or the
 //! reverse SDE (Euler–Maruyama), Brownian process, down to t_min with the exact empirical score,

@@ -1,7 +1,8 @@
 //! `experiment memorization`: memorization (the ratio rule d₁/d₂ < 1/3 against the de-duplicated
 //! training set, and the near-copy fraction within ε·spacing), precision-like and coverage
 //! measures against a held-out set, as the kernel bandwidth h grows from 0 (the exact score), on
-//! a 2-D set, a GMM and MNIST (SPEC §5, §7). Expected (Gabriel et al.): memorization falls from ≈ 1 at h = 0,
+//! a 2-D set, a GMM and MNIST (docs/math.md §5, §8). Expected (Gabriel et al.): memorization
+//! falls from ≈ 1 at h = 0,
 //! while samples stay near the data manifold (their distance to held-out data stays comparable
 //! to the training points' own).
 
@@ -50,6 +51,9 @@ pub struct MemorizationArgs {
     /// training points within τ of each other as one.
     #[arg(long, default_value_t = DEFAULT_EPSILON, value_parser = crate::io::limits::non_negative)]
     pub epsilon: f64,
+    /// Where MNIST is.
+    #[command(flatten)]
+    pub mnist: crate::data::mnist::MnistArgs,
 }
 
 /// The metric columns shared by `experiment memorization` and `experiment pbm`.
@@ -113,7 +117,8 @@ pub fn run(args: &MemorizationArgs, seed: u64, threads: usize) -> Result<Vec<Tab
         &SAMPLE_METRICS,
     );
     for name in &args.datasets {
-        let Source { train, held_out } = sources::load(name, seed, args.mnist_train)?;
+        let Source { train, held_out } =
+            sources::load(name, seed, args.mnist_train, args.mnist.dir.as_deref())?;
         let spread = coordinate_spread(&train) as f32;
         for &relative in &args.bandwidths {
             if !(relative.is_finite() && relative >= 0.0) {

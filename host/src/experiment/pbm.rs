@@ -40,6 +40,9 @@ pub struct PbmArgs {
     /// ε of the memorization tolerance (as in `experiment memorization`).
     #[arg(long, default_value_t = DEFAULT_EPSILON, value_parser = crate::io::limits::non_negative)]
     pub epsilon: f64,
+    /// Where MNIST is (when a data set is mnist).
+    #[command(flatten)]
+    pub mnist: crate::data::mnist::MnistArgs,
 }
 
 /// Runs the comparison.
@@ -50,7 +53,7 @@ pub fn run(args: &PbmArgs, seed: u64, threads: usize) -> Result<Vec<Table>> {
         &SAMPLE_METRICS,
     );
     for name in &args.datasets {
-        let Source { train, held_out } = sources::load(name, seed, 0)?;
+        let Source { train, held_out } = sources::load(name, seed, 0, args.mnist.dir.as_deref())?;
         let bandwidth = args.bandwidth * coordinate_spread(&train) as f32;
         let smoothed = ScoreSpec::Kernel {
             bandwidth: Bandwidth::Constant { bandwidth },
