@@ -179,7 +179,7 @@ mod tests {
     /// Each leaf command with the least command line that parses, and whether it writes files
     /// (so `reproduce` accepts it). A new command fails `every_path_flag_is_classified` until
     /// it is listed here.
-    const LEAVES: [(&str, &[&str], bool); 17] = [
+    const LEAVES: [(&str, &[&str], bool); 18] = [
         ("sample", &[], true),
         ("score", &["--t", "0.1"], true),
         ("density", &["--t", "0.1"], true),
@@ -187,6 +187,7 @@ mod tests {
         ("experiment interpolation", &[], true),
         ("experiment memorization", &[], true),
         ("experiment variance", &[], true),
+        ("experiment density", &[], true),
         ("experiment pbm", &[], true),
         ("data list", &[], false),
         ("data describe", &[], false),

@@ -23,8 +23,24 @@ EXAMPLES:
   smoothscore density --t 0.05 --out p.csv
   smoothscore density --t 0.05 --score kernel --bandwidth 0.1 --grid 200 --out led-kde.csv";
 
-/// `smoothscore eval --help`.
+/// `smoothscore eval --help`: the metrics' definitions (the experiments use the same ones),
+/// then the examples.
 pub const EVAL: &str = "\
+Memorization (the same definition in eval, sample's report and every experiment):
+  s = the training set's nearest-neighbour spacing: the median over training points (up to 1000,
+      evenly strided) of the distance to the nearest other, not identical, training point;
+  tau = epsilon * s (--epsilon, default 0.1).
+  memorized_fraction: samples with d1 < d2/3, d1 the distance to the nearest training point y1,
+      d2 to the nearest training point farther than tau from y1 (training points within tau of
+      y1 count as copies of it, so near-duplicates in the training set do not hide a copy);
+  near_copy_fraction: samples with d1 <= tau.
+Coverage (with --test): precision and recall are the k-nearest-neighbour precision/recall of
+  Kynkaanniemi et al. (2019, k = --knn-k): the fraction of samples inside the union of balls
+  around test points of radius their k-th nearest-test-point distance, and the fraction of test
+  points inside the same union built on the samples; test_distance_to_samples is the mean
+  distance from each test point to its nearest sample (collapsed samples make it large while
+  mean_distance_to_test, a precision-like distance, stays small).
+
 EXAMPLES:
   smoothscore data generate gmm-ring --n 500 --out ring.csv
   smoothscore data generate gmm-ring --n 500 --seed 7 --out ring_test.csv
@@ -45,7 +61,8 @@ EXAMPLES:
   smoothscore experiment memorization --plot memorization.png
   smoothscore experiment memorization --datasets mnist --mnist ~/data/mnist --mnist-train 2000
   smoothscore experiment interpolation --json
-  smoothscore experiment pbm --n-samples 64 --out-dir runs/pbm";
+  smoothscore experiment pbm --n-samples 64 --out-dir runs/pbm
+  smoothscore experiment density --replicates 10 --plot density.png";
 
 /// `smoothscore reproduce --help`.
 pub const REPRODUCE: &str = "\

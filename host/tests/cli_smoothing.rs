@@ -222,6 +222,18 @@ fn interpolation_experiment_writes_its_tables() {
             "100",
             "--kernel-points",
             "16",
+            "--kappas",
+            "1",
+            "--t0s",
+            "0.1",
+            "--starts",
+            "mixture",
+            "--integrators",
+            "heun",
+            "--circle-points",
+            "0",
+            "--replicates",
+            "1",
             "--out-dir",
             "out",
             "--json",
@@ -230,18 +242,22 @@ fn interpolation_experiment_writes_its_tables() {
     assert!(output.status.success(), "{}", report(&output));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let endpoints = json["interpolation_endpoints"].as_array().unwrap();
-    let fraction = |name: &str| {
+    let fraction = |name: &str, column: &str| {
         endpoints
             .iter()
             .find(|row| row["score"] == name)
-            .and_then(|row| row["fraction_between_points"].as_f64())
+            .and_then(|row| row[column].as_f64())
             .unwrap()
     };
-    assert_eq!(fraction("exact"), 0.0);
-    assert_eq!(fraction("pl"), 0.0);
-    assert!(fraction("smoothed-pl") > 0.1);
-    assert!(fraction("kernel") > 0.3);
+    // The exact score and the PL-ESF end on the points; the smoothed PL-ESF also fills the gaps.
+    assert_eq!(fraction("exact", "near_point_fraction"), 1.0);
+    assert_eq!(fraction("pl", "near_point_fraction"), 1.0);
+    assert!(fraction("smoothed-pl", "in_gaps_fraction") > 0.1);
+    assert!(
+        fraction("kernel", "in_gaps_fraction") + fraction("kernel", "new_cluster_fraction") > 0.3
+    );
     assert!(dir.path().join("out/interpolation_endpoints.csv").exists());
+    assert!(dir.path().join("out/interpolation_histogram.csv").exists());
 }
 
 #[test]
@@ -260,6 +276,8 @@ fn memorization_experiment_falls_with_the_bandwidth() {
             "48",
             "--steps",
             "100",
+            "--replicates",
+            "1",
             "--json",
             "--out-dir",
             "m",
@@ -375,6 +393,8 @@ fn variance_experiment_shows_the_small_time_blow_up_and_the_pca_alignment() {
             "96",
             "--resamples",
             "16",
+            "--replicates",
+            "1",
             "--json",
             "--out-dir",
             "v",

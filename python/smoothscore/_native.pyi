@@ -92,6 +92,8 @@ def eval(
     radius: float = 0.001,
     projections: int = 128,
     seed: int = 0,
+    epsilon: float = 0.1,
+    knn_k: int = 3,
 ) -> Dict[str, Optional[Union[int, float]]]:
     """``smoothscore eval --json``: the sample-quality metrics, keyed as in its JSON."""
 

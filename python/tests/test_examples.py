@@ -37,7 +37,7 @@ def test_denoiser_loop_on_torch(tmp_path):
 
 def test_memorization_figure_has_the_experiment_numbers(run_cli, tmp_path):
     sweep = ["--datasets", "default,gmm-ring", "--bandwidths", "0,0.1,0.5", "--n-samples", 16, "--steps", 20]
-    run_cli("experiment", "memorization", *sweep, "--out-dir", "cli", "--seed", 1)
+    run_cli("experiment", "memorization", *sweep, "--replicates", 1, "--out-dir", "cli", "--seed", 1)
     run_example("memorization_figure.py", *sweep, "--seed", 1, "--csv", "python.csv", cwd=tmp_path)
 
     def rows(path):  # the experiment writes h as the f64 of its f32

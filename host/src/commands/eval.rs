@@ -1,11 +1,12 @@
 //! `smoothscore eval`: every sample-quality metric of a samples file against the training set and
 //! optionally a held-out test set, as a table or JSON (snake_case keys).
 
-use crate::experiment::memorization::mean_nearest_distance;
 use crate::io::formats::read_matrix;
 use crate::matrix::MatrixView;
 use crate::metrics::distances::{energy_distance, knn_kl, mmd_rbf, sliced_wasserstein};
-use crate::metrics::{nearest_summary, two_nearest};
+use crate::metrics::memorization::{median, memorization, DEFAULT_EPSILON};
+use crate::metrics::recall::{knn_precision_recall, mean_nearest_distance, DEFAULT_K};
+use crate::metrics::two_nearest;
 use anyhow::{bail, Result};
 use clap::Args;
 use serde_json::{json, Map, Value};
@@ -43,6 +44,13 @@ pub struct EvalOptions {
     /// Seed of the projections.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// ε of the memorization tolerance τ = ε·(median nearest-neighbour spacing of the training
+    /// set) (see --help).
+    #[arg(long, default_value_t = DEFAULT_EPSILON, value_parser = crate::io::limits::non_negative)]
+    pub epsilon: f64,
+    /// k of the k-nearest-neighbour precision and recall (with --test).
+    #[arg(long, default_value_t = DEFAULT_K, value_parser = clap::builder::TypedValueParser::map(clap::value_parser!(u16).range(1..), usize::from))]
+    pub knn_k: usize,
 }
 
 /// Mean leave-one-out nearest-neighbour distance within `train`.
@@ -70,23 +78,27 @@ pub fn metrics(
 ) -> Result<Map<String, Value>> {
     let dim = train.cols();
     check_dims("the samples file", samples, dim)?;
-    let summary = nearest_summary(train, samples, args.radius);
+    let measured = memorization(train, samples, args.epsilon);
+    let mut nearest = measured.nearest.clone();
+    let within =
+        nearest.iter().filter(|d| **d <= args.radius).count() as f64 / nearest.len().max(1) as f64;
     let mut out = Map::new();
     out.insert("n_samples".into(), json!(samples.rows()));
     out.insert("n_train".into(), json!(train.rows()));
     out.insert("dim".into(), json!(dim));
+    out.insert("memorized_fraction".into(), json!(measured.ratio_fraction));
     out.insert(
-        "memorized_fraction".into(),
-        json!(summary.memorized_fraction),
+        "near_copy_fraction".into(),
+        json!(measured.near_copy_fraction),
     );
-    out.insert(
-        "within_radius_fraction".into(),
-        json!(summary.within_radius),
-    );
+    out.insert("epsilon".into(), json!(measured.epsilon));
+    out.insert("train_spacing".into(), json!(measured.spacing));
+    out.insert("memorization_tolerance".into(), json!(measured.tolerance));
+    out.insert("within_radius_fraction".into(), json!(within));
     out.insert("radius".into(), json!(args.radius));
     out.insert(
         "median_distance_to_train".into(),
-        json!(summary.median_nearest),
+        json!(median(&mut nearest)),
     );
     out.insert(
         "mean_distance_to_train".into(),
@@ -106,9 +118,23 @@ pub fn metrics(
             json!(mean_nearest_distance(samples, test)),
         );
         out.insert(
+            "test_distance_to_samples".into(),
+            json!(mean_nearest_distance(test, samples)),
+        );
+        out.insert(
             "train_distance_to_test".into(),
             json!(mean_nearest_distance(train, test)),
         );
+        match knn_precision_recall(test, samples, args.knn_k) {
+            Ok(pr) => {
+                out.insert("precision".into(), json!(pr.precision));
+                out.insert("recall".into(), json!(pr.recall));
+            }
+            Err(_) => {
+                out.insert("precision".into(), Value::Null);
+                out.insert("recall".into(), Value::Null);
+            }
+        }
         out.insert("mmd".into(), json!(mmd_rbf(samples, test)?));
         out.insert(
             "energy_distance".into(),

@@ -1,21 +1,30 @@
 //! `experiment interpolation`: Chen's setting (docs/math.md §6). n uniformly spaced points on a line in
-//! R^d; start the probability-flow ODE (Heun, Brownian process) at t₀ from p_{t₀}^N (a training
-//! point plus √t₀ noise) and integrate down to t_min with the exact empirical score, the PL-ESF,
-//! the smoothed PL-ESF and the kernel-smoothed score.
+//! R^d; start at t₀ (from p_{t₀}^N — a training point plus √t₀ noise — or from the process's
+//! usual start N(0, t₀ I) at its horizon) and integrate the probability-flow ODE (Heun) or the
+//! reverse SDE (Euler–Maruyama), Brownian process, down to t_min with the exact empirical score,
+//! the PL-ESF, the smoothed PL-ESF (δ_t = κ√t, a sweep of κ) and the kernel-smoothed score;
+//! sweeps over t₀ and the start. Then the same for points on a circle (exact vs kernel).
 //!
-//! Measured along the way: the tangential spread E[(y − p_nearest)²] (y the position along the
-//! line; it collapses to 0 when samples memorize) and the normal spread E‖x_⊥‖². At the end: the
-//! fraction of endpoints strictly between training points (farther than `between_margin`·Δ from
-//! every point), and for the smoothed PL-ESF the total-variation distance between the endpoint
-//! histogram and the closed-form t → 0 law of its flow map (atoms at the points plus a density on
-//! each gap), next to the same distance for exact flow-map draws (the sampling-noise floor).
+//! Measured: where endpoints land along the line ([`placement`]: within ε·Δ of a point,
+//! strictly inside a gap, in a new cluster inside a gap, beyond the ends), their histogram, the
+//! tangential spread E[(y − p_nearest)²] and normal spread E‖x_⊥‖² along the run, and for the
+//! line scores under the ODE the Kolmogorov–Smirnov distance between the endpoints' positions
+//! and the closed-form law of the flow map at t_min ([`flow_law`]), beside Kolmogorov's 95 %
+//! critical value 1.358/√n and the KS distance of the starts to their own law (the sampling
+//! noise of the same n).
+
+pub mod flow_law;
+pub mod placement;
 
 use super::table::{Cell, Table};
 use crate::matrix::Matrix;
+use crate::metrics::ks::{ks_critical_value_95, ks_distance, Law1d};
 use crate::sampling::sample::{with_threads, MAX_DIM};
-use anyhow::{anyhow, Result};
-use clap::Args;
-use rand_core::{RngCore, SeedableRng};
+use anyhow::{anyhow, bail, Result};
+use clap::{Args, ValueEnum};
+use flow_law::{FlowMapLaw, StartLaw};
+use placement::Arrangement;
+use rand_core::RngCore;
 use rayon::prelude::*;
 use smoothscore_core::rng::{fill_standard_normal, SampleStreams};
 use smoothscore_core::{
@@ -23,43 +32,79 @@ use smoothscore_core::{
     LineData, LineScore, LineScoreKind, Process, ReverseSampler, ScoreField, Spacing, Workspace,
 };
 
+/// Where the runs start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Start {
+    /// p_{t₀}^N: a uniformly chosen training point plus √t₀ noise (Chen's setting).
+    Mixture,
+    /// N(0, t₀ I): the reverse process's usual start at its horizon t₀.
+    Prior,
+}
+
+/// The integrator of the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Run {
+    /// The probability-flow ODE, Heun.
+    Heun,
+    /// The reverse SDE, Euler–Maruyama.
+    Em,
+}
+
+impl Run {
+    fn name(self) -> &'static str {
+        match self {
+            Run::Heun => "ode-heun",
+            Run::Em => "sde-em",
+        }
+    }
+}
+
 /// Options of `experiment interpolation`.
 #[derive(Clone, Debug, Args)]
 pub struct InterpolationArgs {
-    /// Number of training points n on the line (spacing 1, centred at 0).
+    /// Number of training points n on the line (spacing Δ = 1, centred at 0).
     #[arg(long, default_value_t = 5)]
     pub n_points: usize,
     /// Ambient dimensions d (comma-separated).
-    #[arg(long, value_delimiter = ',', default_value = "2,20")]
+    #[arg(long, value_delimiter = ',', default_value = "2")]
     pub dims: Vec<usize>,
-    /// κ of the smoothed PL-ESF, δ_t = κ√t.
-    #[arg(long, default_value_t = 1.0)]
-    pub kappa: f32,
+    /// κ of the smoothed PL-ESF, δ_t = κ√t (comma-separated: a sweep).
+    #[arg(long, value_delimiter = ',', default_value = "0.5,1", alias = "kappa")]
+    pub kappas: Vec<f32>,
     /// Bandwidth h of the kernel-smoothed score.
     #[arg(long, default_value_t = 0.3)]
     pub bandwidth: f32,
     /// Kernel points M of the kernel-smoothed score.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 16)]
     pub kernel_points: usize,
-    /// Start time t₀ (needs κ√t₀ < ½ for the smoothed PL-ESF to act).
-    #[arg(long, default_value_t = 0.1)]
-    pub t0: f32,
+    /// Start times t₀ (comma-separated: a sweep; the Brownian process's horizon is t₀).
+    #[arg(long, value_delimiter = ',', default_value = "0.1,10", alias = "t0")]
+    pub t0s: Vec<f32>,
+    /// Starts (comma-separated): mixture (p_{t₀}^N), prior (N(0, t₀ I)).
+    #[arg(long, value_delimiter = ',', default_value = "mixture,prior")]
+    pub starts: Vec<Start>,
+    /// Integrators (comma-separated): heun (probability-flow ODE), em (reverse SDE).
+    #[arg(long, value_delimiter = ',', default_value = "heun,em")]
+    pub integrators: Vec<Run>,
     /// End time t_min.
     #[arg(long, default_value_t = 1e-4)]
     pub t_min: f32,
-    /// Heun steps (geometric grid).
-    #[arg(long, default_value_t = 400)]
+    /// Steps (geometric grid from t₀ to t_min).
+    #[arg(long, default_value_t = 200)]
     pub steps: usize,
     /// Samples per score.
-    #[arg(long, default_value_t = 512)]
+    #[arg(long, default_value_t = 256)]
     pub n_samples: usize,
-    /// Histogram bins over the span of the points.
-    #[arg(long, default_value_t = 32)]
+    /// Histogram bins over [p_first − Δ/2, p_last + Δ/2] (45: width Δ/9, points mid-bin).
+    #[arg(long, default_value_t = 45)]
     pub bins: usize,
-    /// An endpoint is strictly between training points when it is farther than this times the
-    /// spacing from every point.
-    #[arg(long, default_value_t = 0.05)]
-    pub between_margin: f64,
+    /// ε: an endpoint within ε·Δ of a point is on it; farther, it is in a gap (or a new cluster:
+    /// ≥ 5 endpoints and ≥ 4× the uniform expectation within ±ε·Δ).
+    #[arg(long, default_value_t = 0.05, alias = "between-margin", value_parser = crate::io::limits::non_negative)]
+    pub epsilon: f64,
+    /// Points on the circle of the circle runs (arc spacing Δ = 1, d = 2; 0: none).
+    #[arg(long, default_value_t = 8)]
+    pub circle_points: usize,
 }
 
 /// One score under test.
@@ -67,24 +112,24 @@ pub struct InterpolationArgs {
 enum Candidate {
     Exact,
     PiecewiseLinear,
-    SmoothedPiecewiseLinear,
+    SmoothedPiecewiseLinear(f32),
     KernelSmoothed,
 }
 
 impl Candidate {
-    const ALL: [Candidate; 4] = [
-        Candidate::Exact,
-        Candidate::PiecewiseLinear,
-        Candidate::SmoothedPiecewiseLinear,
-        Candidate::KernelSmoothed,
-    ];
-
     fn name(self) -> &'static str {
         match self {
             Candidate::Exact => "exact",
             Candidate::PiecewiseLinear => "pl",
-            Candidate::SmoothedPiecewiseLinear => "smoothed-pl",
+            Candidate::SmoothedPiecewiseLinear(_) => "smoothed-pl",
             Candidate::KernelSmoothed => "kernel",
+        }
+    }
+
+    fn kappa(self) -> Cell {
+        match self {
+            Candidate::SmoothedPiecewiseLinear(kappa) => f64::from(kappa).into(),
+            _ => "-".into(),
         }
     }
 }
@@ -150,304 +195,437 @@ fn spreads(line: &LineSet, states: &[Vec<f32>]) -> (f64, f64) {
     (tangential / count, normal / count)
 }
 
-/// Φ(z).
-fn normal_cdf(z: f64) -> f64 {
-    0.5 * (1.0 + libm::erf(z / std::f64::consts::SQRT_2))
+/// The metric columns of the endpoint tables.
+const PLACEMENT_METRICS: [&str; 4] = [
+    "near_point_fraction",
+    "in_gaps_fraction",
+    "new_cluster_fraction",
+    "outside_fraction",
+];
+
+fn placement_cells(arrangement: &Arrangement, positions: &[f64], margin: f64) -> Vec<Cell> {
+    let placed = arrangement.place(positions, margin);
+    vec![
+        placed.near_point.into(),
+        placed.in_gaps.into(),
+        placed.new_clusters.into(),
+        placed.outside.into(),
+    ]
 }
 
-/// The closed-form t → 0 law of the smoothed PL-ESF flow map started from
-/// y_{t₀} ~ 1/n Σ_i N(p_i, t₀): per bin of [p_0, p_{n−1}] the interior mass, and the atom masses
-/// at the points. On gap k the map is y ↦ m + g(y − m)/(g − δ_{t₀}), so y_0 ∈ [a, b] iff
-/// y_{t₀} ∈ m + r([a, b] − m), r = (g − δ_{t₀})/g.
-fn flow_map_law(positions: &[f32], kappa: f64, t0: f64, bins: usize) -> (Vec<f64>, Vec<f64>) {
-    let n = positions.len() as f64;
-    let mixture_cdf = |y: f64| {
-        positions
-            .iter()
-            .map(|&p| normal_cdf((y - f64::from(p)) / t0.sqrt()))
-            .sum::<f64>()
-            / n
-    };
-    let (first, last) = (
-        f64::from(positions[0]),
-        f64::from(positions[positions.len() - 1]),
-    );
-    let width = (last - first) / bins as f64;
-    let mut interior = vec![0.0; bins];
-    for (b, mass) in interior.iter_mut().enumerate() {
-        let (a, z) = (first + b as f64 * width, first + (b + 1) as f64 * width);
-        for pair in positions.windows(2) {
-            let (lower, upper) = (f64::from(pair[0]), f64::from(pair[1]));
-            let (lo, hi) = (a.max(lower), z.min(upper));
-            if hi <= lo {
-                continue;
-            }
-            let (midpoint, half_gap) = (0.5 * (lower + upper), 0.5 * (upper - lower));
-            let delta = (kappa * t0.sqrt()).min(half_gap);
-            let ratio = (half_gap - delta) / half_gap;
-            *mass += mixture_cdf(midpoint + ratio * (hi - midpoint))
-                - mixture_cdf(midpoint + ratio * (lo - midpoint));
-        }
+/// The fraction of endpoints per histogram bin over [p_first − Δ/2, p_last + Δ/2] (endpoints
+/// beyond fall in the end bins).
+fn histogram(positions: &[f64], first: f64, last: f64, bins: usize) -> Vec<(f64, f64, f64)> {
+    let (low, high) = (first - 0.5, last + 0.5);
+    let width = (high - low) / bins as f64;
+    let mut mass = vec![0.0; bins];
+    for &y in positions {
+        let bin = (((y - low) / width).floor().max(0.0) as usize).min(bins - 1);
+        mass[bin] += 1.0 / positions.len() as f64;
     }
-    let total_interior: f64 = interior.iter().sum();
-    let mut atoms = vec![0.0; positions.len()];
-    let mut remaining = 1.0 - total_interior;
-    // Atom k collects the mass that ends on p_k: outer zones of gaps k−1 and k and beyond the ends.
-    for (k, atom) in atoms.iter_mut().enumerate() {
-        let p = f64::from(positions[k]);
-        let left = if k == 0 {
-            f64::NEG_INFINITY
-        } else {
-            let lower = f64::from(positions[k - 1]);
-            let (m, g) = (0.5 * (lower + p), 0.5 * (p - lower));
-            m + (g - (kappa * t0.sqrt()).min(g))
-        };
-        let right = if k + 1 == positions.len() {
-            f64::INFINITY
-        } else {
-            let upper = f64::from(positions[k + 1]);
-            let (m, g) = (0.5 * (p + upper), 0.5 * (upper - p));
-            m - (g - (kappa * t0.sqrt()).min(g))
-        };
-        *atom = mixture_cdf(right) - mixture_cdf(left);
-        remaining -= *atom;
-    }
-    debug_assert!(remaining.abs() < 1e-9);
-    (interior, atoms)
+    mass.iter()
+        .enumerate()
+        .map(|(b, &m)| (low + b as f64 * width, low + (b + 1) as f64 * width, m))
+        .collect()
 }
 
-/// Total-variation distance between endpoint positions (atoms: within `margin` of a point) and
-/// a law given as (interior bins, atoms).
-fn total_variation(
-    line: &LineSet,
-    endpoints: &[f64],
-    law: &(Vec<f64>, Vec<f64>),
-    margin: f64,
-) -> f64 {
-    let (interior, atoms) = law;
-    let bins = interior.len();
-    let first = f64::from(line.positions[0]);
-    let width = (f64::from(line.positions[line.positions.len() - 1]) - first) / bins as f64;
-    let mut sample_interior = vec![0.0; bins];
-    let mut sample_atoms = vec![0.0; atoms.len()];
-    let weight = 1.0 / endpoints.len() as f64;
-    for &y in endpoints {
-        let nearest = line
-            .positions
-            .iter()
-            .enumerate()
-            .min_by(|a, b| {
-                (y - f64::from(*a.1))
-                    .abs()
-                    .total_cmp(&(y - f64::from(*b.1)).abs())
-            })
-            .map(|(k, _)| k)
-            .unwrap_or(0);
-        if (y - f64::from(line.positions[nearest])).abs() <= margin {
-            sample_atoms[nearest] += weight;
-        } else {
-            let bin = (((y - first) / width).floor().max(0.0) as usize).min(bins - 1);
-            sample_interior[bin] += weight;
-        }
-    }
-    let difference =
-        |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f64>();
-    0.5 * (difference(&sample_interior, interior) + difference(&sample_atoms, atoms))
-}
-
-/// Runs the experiment; returns the time table and the endpoint table.
-pub fn run(args: &InterpolationArgs, seed: u64, threads: usize) -> Result<Vec<Table>> {
-    if args.n_points < 2 {
-        anyhow::bail!("--n-points must be at least 2");
-    }
-    if !(args.t_min > 0.0 && args.t_min < args.t0) {
-        anyhow::bail!("need 0 < --t-min < --t0");
-    }
-    let mut over_time = Table::new(
-        "interpolation_over_time",
-        &["dim", "score", "t", "tangential_spread", "normal_spread"],
-    );
-    let mut endpoints_table = Table::new(
-        "interpolation_endpoints",
-        &[
-            "dim",
-            "score",
-            "fraction_between_points",
-            "tangential_spread",
-            "tv_to_flow_map_law",
-            "max_error_to_flow_map",
-        ],
-    );
-    let margin = args.between_margin;
-    for &dim in &args.dims {
-        if dim == 0 || dim > MAX_DIM {
-            anyhow::bail!("--dims: {dim} is outside 1..={MAX_DIM}");
-        }
-        let line = LineSet::new(args.n_points, dim, seed)?;
-        let starts = initial_states(&line, args.t0, args.n_samples, seed);
-        let law = flow_map_law(
-            &line.positions,
-            f64::from(args.kappa),
-            f64::from(args.t0),
-            args.bins,
-        );
-        let line_data = LineData::new(&line.origin, &line.direction, &line.positions)
-            .map_err(|e| anyhow!("{e}"))?;
-        let process = Process::Brownian { horizon: args.t0 };
-        let dataset = Dataset::new(line.points.values(), dim).map_err(|e| anyhow!("{e}"))?;
-        let exact = EmpiricalScore::new(dataset, process).map_err(|e| anyhow!("{e}"))?;
-        let smoothed_line = LineScore::new(
-            line_data,
-            LineScoreKind::Smoothed { kappa: args.kappa },
-            args.t0,
-        )
-        .map_err(|e| anyhow!("{e}"))?;
-        let rule =
-            crate::sampling::score_spec::kernel_rule("auto", args.kernel_points as i64, seed, dim)?;
-        let sampler = ReverseSampler::new(
-            process,
-            Integrator::Heun,
-            args.t_min,
-            args.steps,
-            Spacing::Geometric,
-            FinalStep::State,
-        )
-        .map_err(|e| anyhow!("{e}"))?;
-        for candidate in Candidate::ALL {
-            let field: AnyScore<'_, MAX_DIM> = match candidate {
-                Candidate::Exact => AnyScore::Exact(exact),
-                Candidate::PiecewiseLinear => AnyScore::Line(
-                    LineScore::new(line_data, LineScoreKind::PiecewiseLinear, args.t0)
-                        .map_err(|e| anyhow!("{e}"))?,
-                ),
-                Candidate::SmoothedPiecewiseLinear => AnyScore::Line(smoothed_line),
-                Candidate::KernelSmoothed => AnyScore::KernelSmoothed(
-                    KernelSmoothedScore::new(
-                        exact,
-                        Bandwidth::Constant {
-                            bandwidth: args.bandwidth,
-                        },
-                        rule,
-                    )
-                    .map_err(|e| anyhow!("{e}"))?,
-                ),
-            };
-            let checkpoints = [
-                0,
-                args.steps / 4,
-                args.steps / 2,
-                3 * args.steps / 4,
-                args.steps,
-            ];
-            let paths = integrate(&sampler, &field, &starts, &checkpoints, threads)?;
-            for (c, &k) in checkpoints.iter().enumerate() {
-                let (tangential, normal) = spreads(&line, &paths[c]);
-                over_time.push(vec![
-                    dim.into(),
-                    candidate.name().into(),
-                    f64::from(sampler.grid().time(k)).into(),
-                    tangential.into(),
-                    normal.into(),
-                ]);
-            }
-            let last = &paths[checkpoints.len() - 1];
-            let positions: Vec<f64> = last.iter().map(|x| line.position(x)).collect();
-            let between = positions
-                .iter()
-                .filter(|&&y| line.nearest_gap(y) > margin)
-                .count() as f64
-                / positions.len() as f64;
-            let (tangential, _) = spreads(&line, last);
-            let (tv, map_error) = if candidate == Candidate::SmoothedPiecewiseLinear {
-                let mut worst = 0.0f64;
-                let mut mapped = vec![0.0f32; dim];
-                for (start, end) in starts.iter().zip(last) {
-                    smoothed_line
-                        .flow_map(args.t0, args.t_min, start, &mut mapped)
-                        .map_err(|e| anyhow!("{e}"))?;
-                    for (a, b) in mapped.iter().zip(end) {
-                        worst = worst.max(f64::from((a - b).abs()));
-                    }
-                }
-                (
-                    total_variation(&line, &positions, &law, margin).into(),
-                    worst.into(),
-                )
-            } else {
-                (Cell::Text("-".into()), Cell::Text("-".into()))
-            };
-            endpoints_table.push(vec![
-                dim.into(),
-                candidate.name().into(),
-                between.into(),
-                tangential.into(),
-                tv,
-                map_error,
-            ]);
-        }
-        let floor: Vec<f64> = starts
-            .iter()
-            .map(|start| {
-                let mut mapped = vec![0.0f32; dim];
-                smoothed_line
-                    .flow_map(args.t0, 0.0, start, &mut mapped)
-                    .map(|_| line.position(&mapped))
-            })
-            .collect::<Result<_, _>>()
-            .map_err(|e| anyhow!("{e}"))?;
-        endpoints_table.push(vec![
-            dim.into(),
-            "flow-map draws (noise floor)".into(),
-            (floor
-                .iter()
-                .filter(|&&y| line.nearest_gap(y) > margin)
-                .count() as f64
-                / floor.len() as f64)
-                .into(),
-            "-".into(),
-            total_variation(&line, &floor, &law, margin).into(),
-            0.0.into(),
-        ]);
-    }
-    Ok(vec![over_time, endpoints_table])
-}
-
-/// x_{t₀} = x_i + √t₀ z with i uniform: sample j uses random stream j.
-fn initial_states(line: &LineSet, t0: f32, count: usize, seed: u64) -> Vec<Vec<f32>> {
-    let dim = line.points.cols();
+/// x_{t₀}: for `Mixture` x_i + √t₀ z with i uniform, for `Prior` √t₀ z; sample j uses random
+/// stream j.
+fn initial_states(
+    points: &Matrix,
+    start: Start,
+    t0: f32,
+    count: usize,
+    seed: u64,
+) -> Vec<Vec<f32>> {
+    let dim = points.cols();
     SampleStreams::new(seed)
         .take(count)
         .map(|mut rng| {
-            let index = (rng.next_u64() % line.points.rows() as u64) as usize;
+            let index = (rng.next_u64() % points.rows() as u64) as usize;
             let mut x = vec![0.0f32; dim];
             fill_standard_normal(&mut rng, &mut x);
-            for (v, &p) in x.iter_mut().zip(line.points.row(index)) {
-                *v = p + t0.sqrt() * *v;
+            for (v, &p) in x.iter_mut().zip(points.row(index)) {
+                let centre = if start == Start::Mixture { p } else { 0.0 };
+                *v = centre + t0.sqrt() * *v;
             }
             x
         })
         .collect()
 }
 
-/// Integrates every start over the sampler's grid; returns the states at the checkpoint indices.
+/// Runs the experiment; returns the endpoint, histogram, over-time and circle tables.
+pub fn run(args: &InterpolationArgs, seed: u64, threads: usize) -> Result<Vec<Table>> {
+    if args.n_points < 2 {
+        bail!("--n-points must be at least 2");
+    }
+    if args.bins == 0 {
+        bail!("--bins must be at least 1");
+    }
+    for &t0 in &args.t0s {
+        if !(args.t_min > 0.0 && args.t_min < t0 && t0.is_finite()) {
+            bail!(
+                "need 0 < --t-min < every --t0s value (got t₀ = {t0}, t_min = {})",
+                args.t_min
+            );
+        }
+    }
+    if args.kappas.iter().any(|k| !(k.is_finite() && *k > 0.0)) {
+        bail!("--kappas must be numbers > 0");
+    }
+    let mut endpoints_table = Table::new(
+        "interpolation_endpoints",
+        &["dim", "start", "t0", "integrator", "score", "kappa"],
+        &[
+            PLACEMENT_METRICS[0],
+            PLACEMENT_METRICS[1],
+            PLACEMENT_METRICS[2],
+            PLACEMENT_METRICS[3],
+            "tangential_spread",
+            "ks_to_flow_map_law",
+            "ks_critical_95",
+            "max_error_to_flow_map",
+        ],
+    );
+    let mut histogram_table = Table::new(
+        "interpolation_histogram",
+        &[
+            "dim",
+            "start",
+            "t0",
+            "integrator",
+            "score",
+            "kappa",
+            "bin_low",
+            "bin_high",
+        ],
+        &["mass"],
+    );
+    histogram_table.printed = false;
+    let mut over_time = Table::new(
+        "interpolation_over_time",
+        &["dim", "start", "t0", "integrator", "score", "kappa", "t"],
+        &["tangential_spread", "normal_spread"],
+    );
+    let margin = args.epsilon;
+    for &dim in &args.dims {
+        if dim == 0 || dim > MAX_DIM {
+            bail!("--dims: {dim} is outside 1..={MAX_DIM}");
+        }
+        let line = LineSet::new(args.n_points, dim, seed)?;
+        let arrangement = Arrangement {
+            points: line.positions.iter().map(|&p| f64::from(p)).collect(),
+            period: None,
+        };
+        let line_data = LineData::new(&line.origin, &line.direction, &line.positions)?;
+        let rule =
+            crate::sampling::score_spec::kernel_rule("auto", args.kernel_points as i64, seed, dim)?;
+        let dataset = Dataset::new(line.points.values(), dim)?;
+        for (first_config, (&start, &t0, &integrator)) in args
+            .starts
+            .iter()
+            .flat_map(|s| args.t0s.iter().map(move |t| (s, t)))
+            .flat_map(|(s, t)| args.integrators.iter().map(move |i| (s, t, i)))
+            .enumerate()
+            .map(|(k, c)| (k == 0, c))
+        {
+            let starts = initial_states(&line.points, start, t0, args.n_samples, seed);
+            let start_law = match start {
+                Start::Mixture => StartLaw::Mixture {
+                    positions: arrangement.points.clone(),
+                    t0: f64::from(t0),
+                },
+                Start::Prior => StartLaw::Prior { t0: f64::from(t0) },
+            };
+            let process = Process::Brownian { horizon: t0 };
+            let exact = EmpiricalScore::new(dataset, process)?;
+            let sampler = ReverseSampler::new(
+                process,
+                match integrator {
+                    Run::Heun => Integrator::Heun,
+                    Run::Em => Integrator::EulerMaruyama,
+                },
+                args.t_min,
+                args.steps,
+                Spacing::Geometric,
+                FinalStep::State,
+            )?;
+            let key = |candidate: Candidate| -> Vec<Cell> {
+                vec![
+                    dim.into(),
+                    start_name(start).into(),
+                    f64::from(t0).into(),
+                    integrator.name().into(),
+                    candidate.name().into(),
+                    candidate.kappa(),
+                ]
+            };
+            let candidates: Vec<Candidate> = [Candidate::Exact, Candidate::PiecewiseLinear]
+                .into_iter()
+                .chain(
+                    args.kappas
+                        .iter()
+                        .map(|&k| Candidate::SmoothedPiecewiseLinear(k)),
+                )
+                .chain([Candidate::KernelSmoothed])
+                .collect();
+            for candidate in candidates {
+                let line_score = match candidate {
+                    Candidate::PiecewiseLinear => Some(LineScore::new(
+                        line_data,
+                        LineScoreKind::PiecewiseLinear,
+                        t0,
+                    )?),
+                    Candidate::SmoothedPiecewiseLinear(kappa) => Some(LineScore::new(
+                        line_data,
+                        LineScoreKind::Smoothed { kappa },
+                        t0,
+                    )?),
+                    _ => None,
+                };
+                let field: AnyScore<'_, MAX_DIM> = match (candidate, line_score) {
+                    (_, Some(score)) => AnyScore::Line(score),
+                    (Candidate::KernelSmoothed, _) => {
+                        AnyScore::KernelSmoothed(KernelSmoothedScore::new(
+                            exact,
+                            Bandwidth::Constant {
+                                bandwidth: args.bandwidth,
+                            },
+                            rule,
+                        )?)
+                    }
+                    _ => AnyScore::Exact(exact),
+                };
+                let checkpoints = [
+                    0,
+                    args.steps / 4,
+                    args.steps / 2,
+                    3 * args.steps / 4,
+                    args.steps,
+                ];
+                let paths = integrate(&sampler, &field, &starts, &checkpoints, seed, threads)?;
+                if first_config {
+                    for (c, &k) in checkpoints.iter().enumerate() {
+                        let (tangential, normal) = spreads(&line, &paths[c]);
+                        let mut row = key(candidate);
+                        row.extend([
+                            f64::from(sampler.grid().time(k)).into(),
+                            tangential.into(),
+                            normal.into(),
+                        ]);
+                        over_time.push(row);
+                    }
+                }
+                let last = &paths[checkpoints.len() - 1];
+                let positions: Vec<f64> = last.iter().map(|x| line.position(x)).collect();
+                let (tangential, _) = spreads(&line, last);
+                let (ks, critical, map_error) = match (line_score, integrator) {
+                    (Some(score), Run::Heun) => {
+                        let law = FlowMapLaw {
+                            score: &score,
+                            direction: &line.direction,
+                            start: start_law.clone(),
+                            t0,
+                            t_min: args.t_min,
+                            bracket: bracket(&arrangement.points, t0),
+                        };
+                        let mut worst = 0.0f64;
+                        let mut mapped = vec![0.0f32; dim];
+                        for (begin, end) in starts.iter().zip(last) {
+                            score.flow_map(t0, args.t_min, begin, &mut mapped)?;
+                            for (a, b) in mapped.iter().zip(end) {
+                                worst = worst.max(f64::from((a - b).abs()));
+                            }
+                        }
+                        (
+                            ks_distance(&positions, &law).into(),
+                            ks_critical_value_95(positions.len()).into(),
+                            worst.into(),
+                        )
+                    }
+                    _ => ("-".into(), "-".into(), "-".into()),
+                };
+                let mut row = key(candidate);
+                row.extend(placement_cells(&arrangement, &positions, margin));
+                row.extend([tangential.into(), ks, critical, map_error]);
+                endpoints_table.push(row);
+                for (low, high, mass) in histogram(
+                    &positions,
+                    arrangement.points[0],
+                    arrangement.points[arrangement.points.len() - 1],
+                    args.bins,
+                ) {
+                    let mut row = key(candidate);
+                    row.extend([low.into(), high.into(), mass.into()]);
+                    histogram_table.push(row);
+                }
+            }
+            if integrator == Run::Heun {
+                // The sampling noise of n draws: the starts' KS distance to their own law.
+                let positions: Vec<f64> = starts.iter().map(|x| line.position(x)).collect();
+                struct Own<'a>(&'a StartLaw);
+                impl Law1d for Own<'_> {
+                    fn cdf(&self, y: f64) -> f64 {
+                        self.0.cdf(y)
+                    }
+                }
+                let mut row = vec![
+                    dim.into(),
+                    start_name(start).into(),
+                    f64::from(t0).into(),
+                    integrator.name().into(),
+                    "starts (KS noise floor)".into(),
+                    "-".into(),
+                ];
+                row.extend(placement_cells(&arrangement, &positions, margin));
+                row.extend([
+                    "-".into(),
+                    ks_distance(&positions, &Own(&start_law)).into(),
+                    ks_critical_value_95(positions.len()).into(),
+                    "-".into(),
+                ]);
+                endpoints_table.push(row);
+            }
+        }
+    }
+    let mut tables = vec![endpoints_table, over_time, histogram_table];
+    if args.circle_points > 0 {
+        tables.push(circle(args, seed, threads)?);
+    }
+    Ok(tables)
+}
+
+fn start_name(start: Start) -> &'static str {
+    match start {
+        Start::Mixture => "mixture",
+        Start::Prior => "prior",
+    }
+}
+
+/// Start positions holding all but ~10⁻³² of either start law.
+fn bracket(points: &[f64], t0: f32) -> (f64, f64) {
+    let reach = 12.0 * f64::from(t0).sqrt() + 1.0;
+    (points[0] - reach, points[points.len() - 1] + reach)
+}
+
+/// Points on a circle of radius R = n/(2π) (arc spacing 1) in d = 2, from p_{t₀}^N at the first
+/// t₀: where the endpoints land by arc length, and their mean distance |‖x‖ − R| off the circle,
+/// for the exact and the kernel-smoothed score under each integrator.
+fn circle(args: &InterpolationArgs, seed: u64, threads: usize) -> Result<Table> {
+    let n = args.circle_points;
+    if n < 3 {
+        bail!("--circle-points must be 0 or at least 3");
+    }
+    let radius = n as f64 / std::f64::consts::TAU;
+    let angles: Vec<f64> = (0..n)
+        .map(|k| std::f64::consts::TAU * k as f64 / n as f64)
+        .collect();
+    let values: Vec<f32> = angles
+        .iter()
+        .flat_map(|a| [(radius * a.cos()) as f32, (radius * a.sin()) as f32])
+        .collect();
+    let points = Matrix::new(n, 2, values)?;
+    let arrangement = Arrangement {
+        points: angles.iter().map(|a| a * radius).collect(),
+        period: Some(n as f64),
+    };
+    let t0 = args.t0s[0];
+    let starts = initial_states(&points, Start::Mixture, t0, args.n_samples, seed);
+    let process = Process::Brownian { horizon: t0 };
+    let exact = EmpiricalScore::new(Dataset::new(points.values(), 2)?, process)?;
+    let rule =
+        crate::sampling::score_spec::kernel_rule("auto", args.kernel_points as i64, seed, 2)?;
+    let mut table = Table::new(
+        "interpolation_circle",
+        &["points", "t0", "integrator", "score"],
+        &[
+            PLACEMENT_METRICS[0],
+            PLACEMENT_METRICS[1],
+            PLACEMENT_METRICS[2],
+            "mean_distance_off_circle",
+        ],
+    );
+    for &integrator in &args.integrators {
+        let sampler = ReverseSampler::new(
+            process,
+            match integrator {
+                Run::Heun => Integrator::Heun,
+                Run::Em => Integrator::EulerMaruyama,
+            },
+            args.t_min,
+            args.steps,
+            Spacing::Geometric,
+            FinalStep::State,
+        )?;
+        for (name, field) in [
+            ("exact", AnyScore::<'_, MAX_DIM>::Exact(exact)),
+            (
+                "kernel",
+                AnyScore::KernelSmoothed(KernelSmoothedScore::new(
+                    exact,
+                    Bandwidth::Constant {
+                        bandwidth: args.bandwidth,
+                    },
+                    rule,
+                )?),
+            ),
+        ] {
+            let paths = integrate(&sampler, &field, &starts, &[args.steps], seed, threads)?;
+            let ends = &paths[0];
+            let arc: Vec<f64> = ends
+                .iter()
+                .map(|x| {
+                    f64::from(x[1])
+                        .atan2(f64::from(x[0]))
+                        .rem_euclid(std::f64::consts::TAU)
+                        * radius
+                })
+                .collect();
+            let off = ends
+                .iter()
+                .map(|x| (f64::from(x[0]).hypot(f64::from(x[1])) - radius).abs())
+                .sum::<f64>()
+                / ends.len() as f64;
+            let placed = arrangement.place(&arc, args.epsilon);
+            table.push(vec![
+                n.into(),
+                f64::from(t0).into(),
+                integrator.name().into(),
+                name.into(),
+                placed.near_point.into(),
+                placed.in_gaps.into(),
+                placed.new_clusters.into(),
+                off.into(),
+            ]);
+        }
+    }
+    Ok(table)
+}
+
+/// Integrates every start over the sampler's grid (sample j draws its SDE noise from stream j of
+/// `seed`); returns the states at the checkpoint indices.
 fn integrate<S: ScoreField + Sync>(
     sampler: &ReverseSampler,
     field: &S,
     starts: &[Vec<f32>],
     checkpoints: &[usize],
+    seed: u64,
     threads: usize,
 ) -> Result<Vec<Vec<Vec<f32>>>> {
+    let streams: Vec<_> = SampleStreams::new(seed ^ 0x5de)
+        .take(starts.len())
+        .collect();
     let grid = *sampler.grid();
     let dim = field.dim();
     let per_sample: Vec<Result<Vec<Vec<f32>>, smoothscore_core::Error>> =
         with_threads(threads, || {
             starts
                 .par_iter()
+                .zip(streams)
                 .map_init(
                     || Workspace::<MAX_DIM>::new(dim).map(Box::new),
-                    |workspace, start| {
+                    |workspace, (start, mut rng)| {
                         let workspace = workspace.as_mut().map_err(|e| *e)?;
-                        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0);
                         let mut state = start.clone();
                         let mut recorded = Vec::with_capacity(checkpoints.len());
                         for k in 0..=grid.steps() {
@@ -485,28 +663,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn flow_map_law_is_a_probability_law_and_matches_flow_map_draws() {
+    fn flow_map_draws_follow_the_closed_form_law_and_shifted_draws_do_not() {
         let line = LineSet::new(4, 3, 1).unwrap();
-        let law = flow_map_law(&line.positions, 1.0, 0.1, 24);
-        let total: f64 = law.0.iter().sum::<f64>() + law.1.iter().sum::<f64>();
-        assert!((total - 1.0).abs() < 1e-9, "{total}");
         let data = LineData::new(&line.origin, &line.direction, &line.positions).unwrap();
         let score = LineScore::new(data, LineScoreKind::Smoothed { kappa: 1.0 }, 0.1).unwrap();
-        let starts = initial_states(&line, 0.1, 20_000, 5);
+        let positions: Vec<f64> = line.positions.iter().map(|&p| f64::from(p)).collect();
+        let law = FlowMapLaw {
+            score: &score,
+            direction: &line.direction,
+            start: StartLaw::Mixture {
+                positions: positions.clone(),
+                t0: 0.1,
+            },
+            t0: 0.1,
+            t_min: 1e-4,
+            bracket: bracket(&positions, 0.1),
+        };
+        let starts = initial_states(&line.points, Start::Mixture, 0.1, 4000, 5);
         let ends: Vec<f64> = starts
             .iter()
             .map(|x| {
                 let mut y = vec![0.0f32; 3];
-                score.flow_map(0.1, 0.0, x, &mut y).unwrap();
+                score.flow_map(0.1, 1e-4, x, &mut y).unwrap();
                 line.position(&y)
             })
             .collect();
-        let tv = total_variation(&line, &ends, &law, 0.05);
-        assert!(
-            tv < 0.05,
-            "20k flow-map draws are within sampling noise of the law: {tv}"
+        let ks = ks_distance(&ends, &law);
+        println!(
+            "KS of 4000 flow-map draws: {ks:.4} (95 % critical {:.4})",
+            ks_critical_value_95(4000)
         );
+        assert!(ks < ks_critical_value_95(4000));
         let shifted: Vec<f64> = ends.iter().map(|y| y + 0.3).collect();
-        assert!(total_variation(&line, &shifted, &law, 0.05) > 0.3);
+        assert!(ks_distance(&shifted, &law) > 0.1);
     }
 }

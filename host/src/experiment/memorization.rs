@@ -1,15 +1,18 @@
-//! `experiment memorization`: the memorized fraction (d₁/d₂ < 1/3) and the distance to a
-//! held-out set as the kernel bandwidth h grows from 0 (the exact score), on a 2-D set, a GMM
-//! and MNIST (docs/math.md §5, §8). Expected (Gabriel et al.): memorization falls from ≈ 1 at h = 0,
+//! `experiment memorization`: memorization (the ratio rule d₁/d₂ < 1/3 against the de-duplicated
+//! training set, and the near-copy fraction within ε·spacing), precision-like and coverage
+//! measures against a held-out set, as the kernel bandwidth h grows from 0 (the exact score), on
+//! a 2-D set, a GMM and MNIST (docs/math.md §5, §8). Expected (Gabriel et al.): memorization
+//! falls from ≈ 1 at h = 0,
 //! while samples stay near the data manifold (their distance to held-out data stays comparable
 //! to the training points' own).
 
 use super::euler_maruyama_run;
 use super::sources::{self, Source};
-use super::table::Table;
-use crate::matrix::{Matrix, MatrixView};
+use super::table::{Cell, Table};
+use crate::matrix::Matrix;
 use crate::metrics::distances::mmd_rbf;
-use crate::metrics::{nearest_summary, two_nearest};
+use crate::metrics::memorization::{median, memorization, DEFAULT_EPSILON};
+use crate::metrics::recall::{knn_precision_recall, mean_nearest_distance, DEFAULT_K};
 use crate::sampling::process_spec::ProcessSpec;
 use crate::sampling::sample::draw_samples;
 use crate::sampling::score_spec::{kernel_rule, ScoreSpec};
@@ -43,19 +46,55 @@ pub struct MemorizationArgs {
     /// Training points taken from MNIST (the rest of the test split is held out).
     #[arg(long, default_value_t = 2000)]
     pub mnist_train: usize,
+    /// ε of the memorization tolerance τ = ε·(median nearest-neighbour spacing of the training
+    /// set): near copies are within τ of a training point, and the ratio rule d₁/d₂ < 1/3 counts
+    /// training points within τ of each other as one.
+    #[arg(long, default_value_t = DEFAULT_EPSILON, value_parser = crate::io::limits::non_negative)]
+    pub epsilon: f64,
     /// Where MNIST is.
     #[command(flatten)]
     pub mnist: crate::data::mnist::MnistArgs,
 }
 
-/// Mean distance from each row of `from` to its nearest row of `to`.
-pub fn mean_nearest_distance<'a>(
-    from: impl Into<MatrixView<'a>>,
-    to: impl Into<MatrixView<'a>>,
-) -> f64 {
-    let (from, to) = (from.into(), to.into());
-    let total: f64 = from.iter_rows().map(|x| two_nearest(to, x).0).sum();
-    total / from.rows().max(1) as f64
+/// The metric columns shared by `experiment memorization` and `experiment pbm`.
+pub const SAMPLE_METRICS: [&str; 10] = [
+    "memorized_fraction",
+    "near_copy_fraction",
+    "train_spacing",
+    "median_distance_to_train",
+    "mean_distance_to_held_out",
+    "held_out_distance_to_samples",
+    "precision",
+    "recall",
+    "train_distance_to_held_out",
+    "mmd_to_held_out",
+];
+
+/// The [`SAMPLE_METRICS`] of `samples` against `train` and `held_out`: memorization (ratio rule
+/// and near copies at τ = ε·spacing, see [`crate::metrics::memorization`]), precision-like
+/// distances (samples → held-out), coverage (held-out → samples; k-NN precision/recall, k = 3)
+/// and the MMD².
+pub fn sample_metrics(
+    train: &Matrix,
+    held_out: &Matrix,
+    samples: &Matrix,
+    epsilon: f64,
+) -> Result<Vec<Cell>> {
+    let measured = memorization(train.view(), samples.view(), epsilon);
+    let mut nearest = measured.nearest.clone();
+    let pr = knn_precision_recall(held_out.view(), samples.view(), DEFAULT_K)?;
+    Ok(vec![
+        measured.ratio_fraction.into(),
+        measured.near_copy_fraction.into(),
+        measured.spacing.into(),
+        median(&mut nearest).into(),
+        mean_nearest_distance(samples.view(), held_out.view()).into(),
+        mean_nearest_distance(held_out.view(), samples.view()).into(),
+        pr.precision.into(),
+        pr.recall.into(),
+        mean_nearest_distance(train.view(), held_out.view()).into(),
+        mmd_rbf(samples, held_out)?.into(),
+    ])
 }
 
 /// The RMS spread per coordinate, √(Σ_k Var_k / d).
@@ -74,23 +113,13 @@ pub fn coordinate_spread(data: &Matrix) -> f64 {
 pub fn run(args: &MemorizationArgs, seed: u64, threads: usize) -> Result<Vec<Table>> {
     let mut table = Table::new(
         "memorization",
-        &[
-            "dataset",
-            "n_train",
-            "dim",
-            "bandwidth",
-            "memorized_fraction",
-            "median_distance_to_train",
-            "mean_distance_to_held_out",
-            "train_distance_to_held_out",
-            "mmd_to_held_out",
-        ],
+        &["dataset", "n_train", "dim", "bandwidth", "epsilon"],
+        &SAMPLE_METRICS,
     );
     for name in &args.datasets {
         let Source { train, held_out } =
             sources::load(name, seed, args.mnist_train, args.mnist.dir.as_deref())?;
         let spread = coordinate_spread(&train) as f32;
-        let baseline = mean_nearest_distance(&train, &held_out);
         for &relative in &args.bandwidths {
             if !(relative.is_finite() && relative >= 0.0) {
                 anyhow::bail!("--bandwidths must be numbers ≥ 0, got {relative}");
@@ -113,18 +142,15 @@ pub fn run(args: &MemorizationArgs, seed: u64, threads: usize) -> Result<Vec<Tab
                 threads,
             );
             let samples = draw_samples(&train, &config)?;
-            let summary = nearest_summary(&train, &samples, 1e-3);
-            table.push(vec![
+            let mut row: Vec<Cell> = vec![
                 name.as_str().into(),
                 train.rows().into(),
                 train.cols().into(),
                 f64::from(relative).into(),
-                summary.memorized_fraction.into(),
-                summary.median_nearest.into(),
-                mean_nearest_distance(&samples, &held_out).into(),
-                baseline.into(),
-                mmd_rbf(&samples, &held_out)?.into(),
-            ]);
+                args.epsilon.into(),
+            ];
+            row.extend(sample_metrics(&train, &held_out, &samples, args.epsilon)?);
+            table.push(row);
         }
     }
     Ok(vec![table])

@@ -1,9 +1,11 @@
 //! `smoothscore experiment …`: the seeds' claims, reproduced as tables (CSV + JSON in an output
 //! folder, aligned text on stdout). One module per experiment.
 
+pub mod density;
 pub mod interpolation;
 pub mod memorization;
 pub mod pbm;
+pub mod replicates;
 pub mod sources;
 pub mod table;
 pub mod variance;
@@ -23,9 +25,13 @@ pub struct ExperimentArgs {
     /// Output folder for the tables (default: experiments/NAME).
     #[arg(long, global = true)]
     pub out_dir: Option<PathBuf>,
-    /// Seed of every random choice.
+    /// Seed of every random choice (replicate r > 0 derives its own from it).
     #[arg(long, global = true, default_value_t = 0)]
     pub seed: u64,
+    /// Independent replicates R (seeds for the samples, the training set and the kernel points);
+    /// every metric is reported as the mean with its 95 % Student-t interval over them.
+    #[arg(long, global = true, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub replicates: u32,
     /// Worker threads (0: all cores). Results do not depend on it.
     #[arg(long, global = true, default_value_t = 0, value_parser = crate::io::limits::thread_count)]
     pub threads: usize,
@@ -61,11 +67,17 @@ pub fn euler_maruyama_run(
     }
 }
 
-/// The lines of `table`: one per distinct value of the `group` columns, (x, y) from two columns.
+/// The lines of `table`: one per distinct value of the `group` columns, (x, y) from two columns,
+/// with y's 95 % interval as error bars when the table has `<y>_ci95_low`/`_high`.
 pub fn series(table: &Table, group: &[&str], x: &str, y: &str) -> Vec<crate::plot::Series> {
-    let index = |name: &str| table.columns.iter().position(|c| c == name);
+    let index = |name: &str| table.column(name);
     let (Some(xi), Some(yi)) = (index(x), index(y)) else {
         return Vec::new();
+    };
+    let bounds = index(&format!("{y}_ci95_low")).zip(index(&format!("{y}_ci95_high")));
+    let interval = |row: &[table::Cell]| match bounds.map(|(l, h)| (&row[l], &row[h])) {
+        Some((table::Cell::Number(low), table::Cell::Number(high))) => Some((*low, *high)),
+        _ => None,
     };
     let groups: Vec<usize> = group.iter().filter_map(|g| index(g)).collect();
     let mut out: Vec<crate::plot::Series> = Vec::new();
@@ -81,13 +93,29 @@ pub fn series(table: &Table, group: &[&str], x: &str, y: &str) -> Vec<crate::plo
             })
             .collect::<Vec<_>>()
             .join(" ");
+        let bar = interval(row).map(|(low, high)| (*xv, low, high));
         match out.iter_mut().find(|s| s.name == name) {
-            Some(line) => line.points.push((*xv, *yv)),
+            Some(line) => {
+                line.points.push((*xv, *yv));
+                line.intervals.extend(bar);
+            }
             None => out.push(crate::plot::Series {
                 name,
                 points: vec![(*xv, *yv)],
+                intervals: bar.into_iter().collect(),
             }),
         }
+    }
+    out
+}
+
+/// The rows of `table` whose `columns` equal those of its first row.
+fn first_setting(table: &Table, columns: &[&str]) -> Table {
+    let indices: Vec<usize> = columns.iter().filter_map(|c| table.column(c)).collect();
+    let mut out = table.clone();
+    if let Some(first) = table.rows.first() {
+        out.rows
+            .retain(|row| indices.iter().all(|&i| row[i] == first[i]));
     }
     out
 }
@@ -98,18 +126,23 @@ fn plot(which: &Experiment, tables: &[Table], path: &std::path::Path) -> Result<
         Experiment::Memorization(_) => (
             "memorized fraction vs bandwidth (kernel-smoothed score)",
             "bandwidth / RMS spread",
-            "memorized fraction (d1/d2 < 1/3)",
+            "memorized fraction (d1/d2 < 1/3, de-duplicated)",
             series(&tables[0], &["dataset"], "bandwidth", "memorized_fraction"),
             false,
             false,
         ),
         Experiment::Interpolation(_) => (
-            "tangential spread E[(y − p_nearest)²] along the ODE",
-            "t",
-            "tangential spread",
-            series(&tables[0], &["score", "dim"], "t", "tangential_spread"),
-            true,
-            true,
+            "endpoints along the line (first dim, start, t0, integrator)",
+            "position along the line (bin start; points at 0, ±1, …)",
+            "fraction of endpoints in the bin",
+            series(
+                &first_setting(&tables[2], &["dim", "start", "t0", "integrator"]),
+                &["score", "kappa"],
+                "bin_low",
+                "mass",
+            ),
+            false,
+            false,
         ),
         Experiment::Variance(_) => (
             "MSE of the score against the true score",
@@ -119,6 +152,14 @@ fn plot(which: &Experiment, tables: &[Table], path: &std::path::Path) -> Result<
             true,
             true,
         ),
+        Experiment::Density(_) => (
+            "KL(p0 || LED-KDE) against the bandwidth",
+            "bandwidth h",
+            "KL (Monte Carlo)",
+            series(&tables[0], &["dataset", "n_train"], "bandwidth", "kl"),
+            false,
+            false,
+        ),
         Experiment::Pbm(_) => (
             "exact → kernel-smoothed score: memorization against fidelity",
             "memorized fraction",
@@ -127,7 +168,7 @@ fn plot(which: &Experiment, tables: &[Table], path: &std::path::Path) -> Result<
                 &tables[0],
                 &["dataset", "process"],
                 "memorized_fraction",
-                "mmd_to_truth",
+                "mmd_to_held_out",
             ),
             false,
             true,
@@ -147,6 +188,8 @@ pub enum Experiment {
     Memorization(memorization::MemorizationArgs),
     /// Gabriel et al.: bias², variance and MSE of exact vs smoothed scores; score covariance vs PCA.
     Variance(variance::VarianceArgs),
+    /// Gabriel et al.: KL(p₀ ‖ LED-KDE) and held-out NLL vs bandwidth and N on known 2-D laws.
+    Density(density::DensityArgs),
     /// Vargas et al.: VP-SDE vs pinned Brownian motion on funnel and GMM (d = 50), exact and smoothed.
     Pbm(pbm::PbmArgs),
 }
@@ -167,6 +210,7 @@ impl Experiment {
             Experiment::Interpolation(_) => "interpolation",
             Experiment::Memorization(_) => "memorization",
             Experiment::Variance(_) => "variance",
+            Experiment::Density(_) => "density",
             Experiment::Pbm(_) => "pbm",
         }
     }
@@ -178,7 +222,9 @@ fn inputs(which: &Experiment) -> Vec<FileArg> {
     let (datasets, mnist): (&[String], _) = match which {
         Experiment::Memorization(options) => (&options.datasets, &options.mnist),
         Experiment::Pbm(options) => (&options.datasets, &options.mnist),
-        Experiment::Interpolation(_) | Experiment::Variance(_) => return Vec::new(),
+        Experiment::Interpolation(_) | Experiment::Variance(_) | Experiment::Density(_) => {
+            return Vec::new()
+        }
     };
     if !datasets.iter().any(|d| d == "mnist") {
         return Vec::new();
@@ -202,12 +248,18 @@ pub fn run(args: &ExperimentArgs) -> Result<String> {
     if let Some(path) = &args.plot {
         crate::plot::require_png(path)?;
     }
-    let tables: Vec<Table> = match &args.which {
-        Experiment::Interpolation(options) => interpolation::run(options, args.seed, args.threads)?,
-        Experiment::Memorization(options) => memorization::run(options, args.seed, args.threads)?,
-        Experiment::Variance(options) => variance::run(options, args.seed)?,
-        Experiment::Pbm(options) => pbm::run(options, args.seed, args.threads)?,
-    };
+    let tables =
+        replicates::run_replicates(args.replicates as usize, args.seed, |seed| {
+            match &args.which {
+                Experiment::Interpolation(options) => {
+                    interpolation::run(options, seed, args.threads)
+                }
+                Experiment::Memorization(options) => memorization::run(options, seed, args.threads),
+                Experiment::Variance(options) => variance::run(options, seed),
+                Experiment::Density(options) => density::run(options, seed, args.threads),
+                Experiment::Pbm(options) => pbm::run(options, seed, args.threads),
+            }
+        })?;
     let dir = args
         .out_dir
         .clone()
@@ -246,7 +298,7 @@ pub fn run(args: &ExperimentArgs) -> Result<String> {
         return Ok(serde_json::to_string_pretty(&object)?);
     }
     let mut report = String::new();
-    for table in &tables {
+    for table in tables.iter().filter(|t| t.printed) {
         report += &format!("{}:\n{}\n", table.name, table.render());
     }
     let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();

@@ -1,14 +1,13 @@
 //! `experiment pbm`: VP-SDE against the pinned Brownian motion (Föllmer drift), both with the
 //! empirical target, on Neal's funnel (d = 50) and a 10-component GMM (d = 50) — Vargas et al. —
-//! for the exact and the kernel-smoothed score/drift: memorized fraction, MMD to fresh draws of
-//! the true law, and the mean distance to held-out data.
+//! for the exact and the kernel-smoothed score/drift: the metrics of `experiment memorization`
+//! against fresh draws of the true law (the held-out set), `mmd_to_held_out` among them.
 
 use super::euler_maruyama_run;
-use super::memorization::{coordinate_spread, mean_nearest_distance};
+use super::memorization::{coordinate_spread, sample_metrics, SAMPLE_METRICS};
 use super::sources::{self, Source};
-use super::table::Table;
-use crate::metrics::distances::mmd_rbf;
-use crate::metrics::nearest_summary;
+use super::table::{Cell, Table};
+use crate::metrics::memorization::DEFAULT_EPSILON;
 use crate::sampling::process_spec::ProcessSpec;
 use crate::sampling::sample::draw_samples;
 use crate::sampling::score_spec::{kernel_rule, ScoreSpec};
@@ -38,6 +37,9 @@ pub struct PbmArgs {
     /// σ of the pinned Brownian motion.
     #[arg(long, default_value_t = 1.0)]
     pub pbm_sigma: f32,
+    /// ε of the memorization tolerance (as in `experiment memorization`).
+    #[arg(long, default_value_t = DEFAULT_EPSILON, value_parser = crate::io::limits::non_negative)]
+    pub epsilon: f64,
     /// Where MNIST is (when a data set is mnist).
     #[command(flatten)]
     pub mnist: crate::data::mnist::MnistArgs,
@@ -47,15 +49,8 @@ pub struct PbmArgs {
 pub fn run(args: &PbmArgs, seed: u64, threads: usize) -> Result<Vec<Table>> {
     let mut table = Table::new(
         "pbm",
-        &[
-            "dataset",
-            "process",
-            "score",
-            "memorized_fraction",
-            "mmd_to_truth",
-            "mean_distance_to_held_out",
-            "train_distance_to_held_out",
-        ],
+        &["dataset", "process", "score", "epsilon"],
+        &SAMPLE_METRICS,
     );
     for name in &args.datasets {
         let Source { train, held_out } = sources::load(name, seed, 0, args.mnist.dir.as_deref())?;
@@ -64,7 +59,6 @@ pub fn run(args: &PbmArgs, seed: u64, threads: usize) -> Result<Vec<Table>> {
             bandwidth: Bandwidth::Constant { bandwidth },
             rule: kernel_rule("auto", args.kernel_points as i64, seed, train.cols())?,
         };
-        let baseline = mean_nearest_distance(&train, &held_out);
         let processes = [
             ("vp", ProcessSpec::Reverse(Process::VP_LINEAR)),
             (
@@ -79,16 +73,14 @@ pub fn run(args: &PbmArgs, seed: u64, threads: usize) -> Result<Vec<Table>> {
                 let config =
                     euler_maruyama_run(process, score, args.steps, args.n_samples, seed, threads);
                 let samples = draw_samples(&train, &config)?;
-                let summary = nearest_summary(&train, &samples, 1e-3);
-                table.push(vec![
+                let mut row: Vec<Cell> = vec![
                     name.as_str().into(),
                     process_name.into(),
                     score_name.into(),
-                    summary.memorized_fraction.into(),
-                    mmd_rbf(&samples, &held_out)?.into(),
-                    mean_nearest_distance(&samples, &held_out).into(),
-                    baseline.into(),
-                ]);
+                    args.epsilon.into(),
+                ];
+                row.extend(sample_metrics(&train, &held_out, &samples, args.epsilon)?);
+                table.push(row);
             }
         }
     }

@@ -72,25 +72,88 @@ impl Cell {
     }
 }
 
-/// Named columns and rows of cells.
+/// The suffixes of a metric's interval columns: `<metric>_ci95_low`, `<metric>_ci95_high`.
+pub const INTERVAL_SUFFIXES: [&str; 2] = ["_ci95_low", "_ci95_high"];
+
+/// Named columns and rows of cells: the first `keys` columns say what a row is (settings), the
+/// others are measurements.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
     /// The table's name (file stem).
     pub name: String,
     /// Column names, snake_case.
     pub columns: Vec<String>,
+    /// How many leading columns identify a row (the rest are metrics).
+    pub keys: usize,
     /// The rows, each as long as `columns`.
     pub rows: Vec<Vec<Cell>>,
+    /// When the metrics are means over replicates: how many (the text then explains ±).
+    pub replicates: Option<usize>,
+    /// Whether the text report prints the table (long tables only go to the files).
+    pub printed: bool,
 }
 
 impl Table {
-    /// An empty table.
-    pub fn new(name: &str, columns: &[&str]) -> Self {
+    /// An empty table with key columns `keys` followed by metric columns `metrics`.
+    pub fn new(name: &str, keys: &[&str], metrics: &[&str]) -> Self {
         Table {
             name: name.to_string(),
-            columns: columns.iter().map(|c| c.to_string()).collect(),
+            columns: keys.iter().chain(metrics).map(|c| c.to_string()).collect(),
+            keys: keys.len(),
             rows: Vec::new(),
+            replicates: None,
+            printed: true,
         }
+    }
+
+    /// The index of column `name`.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    /// Whether column `c` is a metric followed by its two interval columns.
+    fn has_interval(&self, c: usize) -> bool {
+        INTERVAL_SUFFIXES.iter().enumerate().all(|(k, suffix)| {
+            self.columns.get(c + 1 + k) == Some(&format!("{}{suffix}", self.columns[c]))
+        })
+    }
+
+    /// The aligned-text cells of a row: a metric with an interval as `value ± half-width`.
+    fn text_cells(&self, row: &[Cell]) -> Vec<String> {
+        let mut cells = Vec::new();
+        let mut c = 0;
+        while c < row.len() {
+            if self.has_interval(c) {
+                cells.push(match (&row[c], &row[c + 1], &row[c + 2]) {
+                    (Cell::Number(_), Cell::Number(low), Cell::Number(high))
+                        if low.is_finite() && high.is_finite() =>
+                    {
+                        format!(
+                            "{} ± {}",
+                            row[c].short(),
+                            Cell::Number(0.5 * (high - low)).short()
+                        )
+                    }
+                    _ => row[c].short(),
+                });
+                c += 3;
+            } else {
+                cells.push(row[c].short());
+                c += 1;
+            }
+        }
+        cells
+    }
+
+    /// The aligned-text header (interval columns folded into their metric).
+    fn text_header(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut c = 0;
+        while c < self.columns.len() {
+            names.push(self.columns[c].clone());
+            c += if self.has_interval(c) { 3 } else { 1 };
+        }
+        names
     }
 
     /// Appends a row (must have one cell per column).
@@ -101,17 +164,14 @@ impl Table {
 
     /// The table as aligned text.
     pub fn render(&self) -> String {
-        let cells: Vec<Vec<String>> = self
-            .rows
-            .iter()
-            .map(|row| row.iter().map(Cell::short).collect())
-            .collect();
-        let widths: Vec<usize> = (0..self.columns.len())
+        let cells: Vec<Vec<String>> = self.rows.iter().map(|row| self.text_cells(row)).collect();
+        let header = self.text_header();
+        let widths: Vec<usize> = (0..header.len())
             .map(|c| {
                 cells
                     .iter()
                     .map(|row| row[c].chars().count())
-                    .chain([self.columns[c].chars().count()])
+                    .chain([header[c].chars().count()])
                     .max()
                     .unwrap_or(0)
             })
@@ -125,9 +185,16 @@ impl Table {
                 .collect();
             let _ = writeln!(text, "{}", padded.join("  ").trim_end());
         };
-        line(&self.columns, &mut text);
+        line(&header, &mut text);
         for row in &cells {
             line(row, &mut text);
+        }
+        if let Some(count) = self.replicates {
+            let _ = writeln!(
+                text,
+                "(mean over {count} replicates with independent seeds; ± is the half-width of the \
+                 two-sided 95 % Student-t interval, t_{{R−1, 0.975}}·s/√R)"
+            );
         }
         text
     }
@@ -180,7 +247,7 @@ mod tests {
 
     #[test]
     fn renders_csv_and_json_with_the_same_values() {
-        let mut table = Table::new("demo", &["score", "memorized_fraction"]);
+        let mut table = Table::new("demo", &["score"], &["memorized_fraction"]);
         table.push(vec!["exact".into(), 1.0.into()]);
         table.push(vec!["kernel, h = 0.1".into(), 0.083.into()]);
         assert_eq!(
@@ -189,5 +256,43 @@ mod tests {
         );
         assert_eq!(table.json()[1]["memorized_fraction"], json!(0.083));
         assert!(table.render().contains("0.0830"));
+    }
+
+    #[test]
+    fn interval_columns_render_as_plus_minus() {
+        let mut table = Table::new(
+            "demo",
+            &["score"],
+            &["mmd", "mmd_ci95_low", "mmd_ci95_high", "other"],
+        );
+        table.replicates = Some(5);
+        table.push(vec![
+            "exact".into(),
+            0.5.into(),
+            0.25.into(),
+            0.75.into(),
+            2.0.into(),
+        ]);
+        table.push(vec![
+            "kernel".into(),
+            1.0.into(),
+            f64::NAN.into(),
+            f64::NAN.into(),
+            "-".into(),
+        ]);
+        let text = table.render();
+        assert!(text.contains("0.5000 ± 0.2500"), "{text}");
+        assert!(
+            text.lines().next().unwrap().ends_with("mmd  other"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Student-t") && text.contains("5 replicates"),
+            "{text}"
+        );
+        assert_eq!(table.json()[1]["mmd_ci95_low"], Value::Null);
+        assert!(table
+            .csv()
+            .starts_with("score,mmd,mmd_ci95_low,mmd_ci95_high,other\n"));
     }
 }

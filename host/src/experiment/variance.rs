@@ -359,14 +359,8 @@ pub fn run(args: &VarianceArgs, seed: u64) -> Result<Vec<Table>> {
         crate::sampling::score_spec::kernel_rule("auto", args.kernel_points as i64, seed, 2)?;
     let mut bias_table = Table::new(
         "variance_bias",
-        &[
-            "dataset",
-            "t",
-            "bandwidth",
-            "bias_squared",
-            "variance",
-            "mse",
-        ],
+        &["dataset", "t", "bandwidth"],
+        &["bias_squared", "variance", "mse"],
     );
     let laws = Law::all();
     let progress = crate::progress::bar(
@@ -392,10 +386,8 @@ pub fn run(args: &VarianceArgs, seed: u64) -> Result<Vec<Table>> {
     progress.finish_and_clear();
     let mut pca_table = Table::new(
         "variance_pca",
+        &["t", "resamples", "n_train"],
         &[
-            "t",
-            "resamples",
-            "n_train",
             "angle_to_data_pca_degrees",
             "angle_to_reweighted_pca_degrees",
             "top2_variance_share",
@@ -407,10 +399,8 @@ pub fn run(args: &VarianceArgs, seed: u64) -> Result<Vec<Table>> {
     }
     let mut more_data = Table::new(
         "variance_more_data",
+        &["dataset", "t", "bandwidth"],
         &[
-            "dataset",
-            "t",
-            "bandwidth",
             "mse_smoothed_n",
             "mse_exact_n",
             "mse_exact_4n",

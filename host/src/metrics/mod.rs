@@ -1,7 +1,12 @@
-//! Nearest-neighbour measurements of samples against a training set (f64 accumulation), and
-//! [`distances`] between sample sets.
+//! Nearest-neighbour measurements of samples against a training set (f64 accumulation):
+//! [`memorization`] and coverage ([`recall`]); [`distances`] between sample sets; one-dimensional
+//! laws ([`ks`]); confidence intervals over replicates ([`interval`]).
 
 pub mod distances;
+pub mod interval;
+pub mod ks;
+pub mod memorization;
+pub mod recall;
 
 use crate::matrix::MatrixView;
 
@@ -27,11 +32,6 @@ pub fn two_nearest<'a>(train: impl Into<MatrixView<'a>>, x: &[f32]) -> (f64, f64
     (best.0.sqrt(), best.1.sqrt())
 }
 
-/// The memorization threshold on d₁/d₂: a sample is memorized when its distance to the nearest
-/// training point is below a third of its distance to the second nearest (Yoon et al. 2023,
-/// Gu et al. 2023).
-pub const MEMORIZATION_RATIO: f64 = 1.0 / 3.0;
-
 /// Summary of samples against the training set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NearestSummary {
@@ -39,7 +39,8 @@ pub struct NearestSummary {
     pub within_radius: f64,
     /// The radius used.
     pub radius: f64,
-    /// Fraction with d₁/d₂ < 1/3.
+    /// Fraction memorized by the ratio rule d₁/d₂ < 1/3 against the training set de-duplicated
+    /// at τ = ε·s, ε = [`memorization::DEFAULT_EPSILON`] (see [`memorization`]).
     pub memorized_fraction: f64,
     /// Median distance to the nearest training point.
     pub median_nearest: f64,
@@ -52,25 +53,15 @@ pub fn nearest_summary<'a>(
     radius: f64,
 ) -> NearestSummary {
     let (train, samples) = (train.into(), samples.into());
-    let pairs: Vec<(f64, f64)> = samples.iter_rows().map(|x| two_nearest(train, x)).collect();
-    let count = pairs.len().max(1) as f64;
-    let within = pairs.iter().filter(|(d1, _)| *d1 <= radius).count() as f64;
-    let memorized = pairs
-        .iter()
-        .filter(|(d1, d2)| *d1 < MEMORIZATION_RATIO * *d2)
-        .count() as f64;
-    let mut nearest: Vec<f64> = pairs.iter().map(|(d1, _)| *d1).collect();
-    nearest.sort_by(f64::total_cmp);
-    let median_nearest = match nearest.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => nearest[n / 2],
-        n => 0.5 * (nearest[n / 2 - 1] + nearest[n / 2]),
-    };
+    let measured = memorization::memorization(train, samples, memorization::DEFAULT_EPSILON);
+    let count = measured.nearest.len().max(1) as f64;
+    let within = measured.nearest.iter().filter(|d1| **d1 <= radius).count() as f64;
+    let mut nearest = measured.nearest;
     NearestSummary {
         within_radius: within / count,
         radius,
-        memorized_fraction: memorized / count,
-        median_nearest,
+        memorized_fraction: measured.ratio_fraction,
+        median_nearest: memorization::median(&mut nearest),
     }
 }
 

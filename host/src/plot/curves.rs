@@ -12,6 +12,8 @@ pub struct Series {
     pub name: String,
     /// The points, in drawing order.
     pub points: Vec<(f64, f64)>,
+    /// Error bars (x, low, high), drawn as vertical segments; empty for none.
+    pub intervals: Vec<(f64, f64, f64)>,
 }
 
 fn range(values: impl Iterator<Item = f64>, log: bool) -> Result<(f64, f64)> {
@@ -61,7 +63,12 @@ pub fn curves(
         log_x,
     )?;
     let y_range = range(
-        series.iter().flat_map(|s| s.points.iter().map(|p| p.1)),
+        series.iter().flat_map(|s| {
+            s.points
+                .iter()
+                .map(|p| p.1)
+                .chain(s.intervals.iter().flat_map(|b| [b.1, b.2]))
+        }),
         log_y,
     )?;
     let root = BitMapBackend::new(path, (900, 600)).into_drawing_area();
@@ -92,6 +99,12 @@ pub fn curves(
                 chart
                     .draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))
                     .map_err(drawing)?;
+                let bars = s
+                    .intervals
+                    .iter()
+                    .filter(|&&(x, low, high)| keep(&(x, low)) && keep(&(x, high)))
+                    .map(|&(x, low, high)| PathElement::new(vec![(x, low), (x, high)], colour));
+                chart.draw_series(bars).map_err(drawing)?;
             }
             chart
                 .configure_series_labels()
