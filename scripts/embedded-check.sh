@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Cortex-M4F firmware (embedded/), checks at link time that no panic is reachable,
 # runs it in QEMU (mps2-an386), runs the same run on the host (embedded/twin, and the exact
-# configuration through the smoothscore CLI; the learned score of the firmware's network too),
+# configuration through the smoothscore CLI; the learned score of the firmware's trained network
+# too, from embedded/network.safetensors),
 # compares the f32 bits, and prints the verdict as
 # its last line: `bit-identical: N/N samples`. Exit status non-zero on any difference.
 #
@@ -80,14 +81,18 @@ fi
 echo "== smoothscore CLI, exact configuration (sample --steps 100 --n-samples 64 --seed 2026)"
 cargo run -q --profile test -p smoothscore --bin smoothscore -- sample --steps 100 --n-samples 64 \
   --seed 2026 --out "$work/cli.npy" >/dev/null
-python3 - "$work/cli.npy" >"$work/cli.txt" <<'PY'
+echo "== smoothscore CLI, network configuration (sample --score net --net embedded/network.safetensors)"
+cargo run -q --profile test -p smoothscore --bin smoothscore -- sample --steps 100 --n-samples 64 \
+  --seed 2026 --score net --net embedded/network.safetensors --out "$work/cli-net.npy" >/dev/null
+python3 - "$work/cli.npy" "$work/cli-net.npy" >"$work/cli.txt" <<'PY'
 import struct, sys
-data = open(sys.argv[1], "rb").read()
-header_len = struct.unpack("<H", data[8:10])[0]
-body = data[10 + header_len:]
-values = struct.unpack("<%dI" % (len(body) // 4), body)
-for i in range(len(values) // 2):
-    print("exact %d %08x %08x" % (i, values[2 * i], values[2 * i + 1]))
+for label, path in zip(("exact", "network"), sys.argv[1:3]):
+    data = open(path, "rb").read()
+    header_len = struct.unpack("<H", data[8:10])[0]
+    body = data[10 + header_len:]
+    values = struct.unpack("<%dI" % (len(body) // 4), body)
+    for i in range(len(values) // 2):
+        print("%s %d %08x %08x" % (label, i, values[2 * i], values[2 * i + 1]))
 PY
 
 python3 - "$work/firmware.txt" "$work/twin.txt" "$work/cli.txt" <<'PY'
@@ -107,8 +112,10 @@ print(f"firmware vs smoothscore CLI (exact): {cli_same}/{len(cli_keys)} samples 
 network_keys = [k for k in firmware if k[0] == "network"]
 network_same = sum(1 for k in network_keys if twin.get(k) == firmware[k])
 print(f"network score: {network_same}/{len(network_keys)} samples bit-identical (firmware vs host twin)")
+network_cli = sum(1 for k in network_keys if cli.get(k) == firmware[k])
+print(f"network score: {network_cli}/{len(network_keys)} samples bit-identical (firmware vs smoothscore CLI --score net)")
 total = len(firmware)
-ok = total > 0 and len(network_keys) > 0 and twin_same == total and cli_same == len(cli_keys) and len(twin) == total
+ok = total > 0 and len(network_keys) > 0 and twin_same == total and cli_same == len(cli_keys) and network_cli == len(network_keys) and len(twin) == total
 print(f"bit-identical: {twin_same}/{total} samples")
 sys.exit(0 if ok else 1)
 PY

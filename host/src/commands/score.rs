@@ -14,7 +14,7 @@ use std::path::PathBuf;
 /// `smoothscore score`.
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// Training set (.csv or .npy, N×d).
+    /// Training set (.csv or .npy, N×d); with --score net only its dimension is used.
     #[arg(long)]
     pub data: PathBuf,
     /// Query points (.csv or .npy, B×d).
@@ -84,6 +84,7 @@ impl ScoreArgs {
             PathFlag::input("--data", Required(&mut self.data)),
             PathFlag::input("--queries", Required(&mut self.queries)),
             PathFlag::output("--out", Required(&mut self.out)),
+            self.options.score.path_flag(),
         ]
     }
 }
