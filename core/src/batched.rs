@@ -1,4 +1,4 @@
-//! The empirical score of B queries at once (SPEC §2), organised for cache reuse.
+//! The empirical score of B queries at once (docs/math.md §2), organised for cache reuse.
 //!
 //! Queries go in blocks of [`QUERY_BLOCK`]. Narrow data (d ≤
 //! [`NARROW_DIM`](softmax::NARROW_DIM)): each tile of rows is read once per block and every query

@@ -1,5 +1,5 @@
 //! Kernel points ξ_j and weights w_j for estimating a Gaussian convolution
-//! (K_h * f)(x) = E[f(x − hξ)], ξ ~ N(0, I_d), by Σ_j w_j f(x − hξ_j) (SPEC §5).
+//! (K_h * f)(x) = E[f(x − hξ)], ξ ~ N(0, I_d), by Σ_j w_j f(x − hξ_j) (docs/math.md §5).
 //!
 //! Every rule is deterministic given its parameters, so the same points are used at every (t, x)
 //! of a run (common random numbers): the smoothing does not add a random walk of its own.

@@ -1,4 +1,4 @@
-//! The kernel-smoothed empirical score of Gabriel, Ged, Han Veiga and Schertzer (SPEC §5), and
+//! The kernel-smoothed empirical score of Gabriel, Ged, Han Veiga and Schertzer (docs/math.md §5), and
 //! the LED-KDE log density it follows.
 //!
 //! s̃_t(x) = (K_h * s_t^N)(x) = E[s_t^N(x − hξ)], ξ ~ N(0, I_d), estimated with the M kernel

@@ -25,10 +25,47 @@
 //! - [`batched`]: the score of B queries at once, each training row read once per query block
 //!   ([`BatchScoreField`]).
 //!
+//! The formulas, with the papers they come from and the choices that are ours: `docs/math.md`.
+//!
 //! Bit reproducibility: every reduction has a fixed order, nothing is contracted to FMA, the
 //! softmax exponential is our own straight-line f32 code, and the other elementary functions
 //! go through `libm` (pure software). The `fast-math` feature swaps those others (schedules,
 //! logarithms) for `micromath`; the softmax exponential stays.
+//!
+//! # Example: the CLI's first sample, with fixed buffers
+//!
+//! `smoothscore sample` (VP-SDE, Euler–Maruyama, 1000 geometric steps to t_min = 10⁻³, denoised
+//! final step, seed 0) writes `-1.4058,0.17` as the first row of `samples.csv`. The same bits
+//! from the core, with nothing allocated (the data parsing is the example's own; the core takes
+//! any row-major `&[f32]`):
+//!
+//! ```
+//! use smoothscore_core::rng::SampleStreams;
+//! use smoothscore_core::{Dataset, EmpiricalScore, FinalStep, Integrator, Process};
+//! use smoothscore_core::{ReverseSampler, Spacing, Workspace};
+//!
+//! let mut rows = [0.0_f32; 128]; // the 64 points of fixtures/default-2d.csv
+//! let text = include_str!("../../fixtures/default-2d.csv");
+//! for (slot, field) in rows.iter_mut().zip(text.lines().skip(1).flat_map(|l| l.split(','))) {
+//!     *slot = field.parse().unwrap();
+//! }
+//! let data = Dataset::new(&rows, 2)?;
+//! let score = EmpiricalScore::new(data, Process::VP_LINEAR)?;
+//! let sampler = ReverseSampler::new(
+//!     Process::VP_LINEAR,
+//!     Integrator::EulerMaruyama,
+//!     1e-3,
+//!     1000,
+//!     Spacing::Geometric,
+//!     FinalStep::Denoise,
+//! )?;
+//! let mut workspace = Workspace::<2>::new(2)?;
+//! let mut stream = SampleStreams::new(0).next().unwrap(); // sample j uses stream j
+//! let mut sample = [0.0_f32; 2];
+//! sampler.sample(&score, &mut stream, &mut sample, &mut workspace)?;
+//! assert_eq!(sample, [-1.4058, 0.17]);
+//! # Ok::<(), smoothscore_core::Error>(())
+//! ```
 //!
 //! Features: `wide` (default) builds the path for data of dimension d > 8
 //! ([`softmax::NARROW_DIM`]); without it, [`Dataset::new`] rejects such data with

@@ -1,4 +1,4 @@
-//! Chen's score smoothing for training points on a line (SPEC §6), under the Brownian forward
+//! Chen's score smoothing for training points on a line (docs/math.md §6), under the Brownian forward
 //! process (α_t = 1, σ_t² = t), probability-flow ODE dx/dt = −½ s_t(x).
 //!
 //! The points are x_k = a + p_k u (origin a, unit direction u, positions p_0 < … < p_{n−1}).

@@ -5,7 +5,7 @@
 //! z_{d+k} = sin(ω_k c(t)), z_{d+K+k} = cos(ω_k c(t)), c(t) = ln σ_t or t
 //! ([`time_features`]). Hidden layers h_{l+1} = act(W_l h_l + b_l) (relu or silu,
 //! [`activation`]), `depth` of them with `width` units; output o = W_L h_L + b_L of d values
-//! ([`layer`]). The weights are one flat row-major buffer, W_l [out_l, in_l] then b_l [out_l],
+//! ([`layer`]). The weights are one flat row-major buffer, W_l (out_l × in_l) then b_l (out_l),
 //! layer after layer ([`NetworkShape`]).
 //!
 //! - [`NetworkScore`]: o = ε̂(x, t), s = −ε̂/σ_t under a [`crate::Process`]; a [`ScoreField`]

@@ -1,4 +1,4 @@
-//! Pinned Brownian motion / Föllmer drift for the empirical target (Vargas et al.; SPEC §4).
+//! Pinned Brownian motion / Föllmer drift for the empirical target (Vargas et al.; docs/math.md §4).
 //!
 //! Forward-time process on [0, 1] from X_0 = 0: dX = u(X, t) dt + σ dB with X_1 ~ 1/N Σ δ_{x_i}.
 //! The marginal is a mixture of Brownian bridges N(t x_i, σ² t(1−t) I), and

@@ -1,4 +1,4 @@
-//! The closed-form empirical score of p_t^N = 1/N Σ_i N(α_t x_i, σ_t² I) (SPEC §2).
+//! The closed-form empirical score of p_t^N = 1/N Σ_i N(α_t x_i, σ_t² I) (docs/math.md §2).
 //!
 //! Logits ℓ_i = −‖x − α_t x_i‖² / (2σ_t²), weights w = softmax(ℓ), posterior mean
 //! m_t(x) = Σ_i w_i x_i, score s_t(x) = (α_t m_t(x) − x) / σ_t² (Tweedie).

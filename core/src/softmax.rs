@@ -1,4 +1,4 @@
-//! The tiled online softmax behind every empirical-score evaluation (SPEC §2).
+//! The tiled online softmax behind every empirical-score evaluation (docs/math.md §2).
 //!
 //! The training rows go in tiles of [`TILE`] consecutive rows (the last one may be short). Per
 //! tile: the logits ℓ_j, the tile max M; if M exceeds the running max m, the normaliser and the

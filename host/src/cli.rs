@@ -33,25 +33,35 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Draw samples with the reverse SDE / probability-flow ODE (or the pinned Brownian motion).
+    #[command(after_help = crate::help::SAMPLE)]
     Sample(sample::SampleArgs),
     /// Evaluate the score (or weights, posterior mean, noise prediction, drift) at time t.
+    #[command(after_help = crate::help::SCORE)]
     Score(score::ScoreArgs),
     /// Train a score network (denoising score matching; pbm: drift matching) into .safetensors.
     #[cfg(feature = "train")]
+    #[command(after_help = crate::help::TRAIN)]
     Train(crate::commands::train::TrainArgs),
     /// The LED-KDE p̂_t ∝ exp(K_h * log p_t^N) normalised on a grid (d ≤ 2): x, (y,) density rows.
+    #[command(after_help = crate::help::DENSITY)]
     Density(density::DensityArgs),
     /// The f32 core against the f64 reference (validated in 192-bit): ULP report per quantity.
+    #[command(after_help = crate::help::CROSSCHECK)]
     Crosscheck(crosscheck::CrosscheckArgs),
     /// Data sets: list, generate to a file, describe a file.
+    #[command(after_help = crate::help::DATA)]
     Data(data::DataArgs),
     /// Sample-quality metrics against the training set and a held-out set.
+    #[command(after_help = crate::help::EVAL)]
     Eval(eval::EvalArgs),
     /// Join the rows of CSV/NPY files in order (the shards of `sample --shard`) into one file.
+    #[command(after_help = crate::help::CONCAT)]
     Concat(concat::ConcatArgs),
     /// Reproduce the seeds' experiments as tables (memorization, interpolation, …).
+    #[command(after_help = crate::help::EXPERIMENT)]
     Experiment(ExperimentArgs),
     /// Re-run the command recorded in a `.manifest.json` and report whether the bits match.
+    #[command(after_help = crate::help::REPRODUCE)]
     Reproduce(reproduce::ReproduceArgs),
     /// Speed of the score kernel: GFLOP/s, fraction of peak, pairs/s, bandwidth, peers.
     Bench(bench::BenchArgs),

@@ -35,6 +35,7 @@ pub mod cli;
 pub mod commands;
 pub mod data;
 pub mod experiment;
+pub mod help;
 pub mod io;
 pub mod learned;
 pub mod manifest;

@@ -17,6 +17,14 @@ pub fn visible() -> bool {
     !QUIET.load(Ordering::Relaxed) && std::io::stderr().is_terminal()
 }
 
+/// Prints `message` as one line on stderr unless `-q` was given: what a run used that its
+/// tables do not say (which data files, how many rows).
+pub fn note(message: &str) {
+    if !QUIET.load(Ordering::Relaxed) {
+        eprintln!("{message}");
+    }
+}
+
 /// A bar of `total` steps labelled `message`; hidden when [`visible`] is false.
 pub fn bar(total: u64, message: impl Into<String>) -> ProgressBar {
     if !visible() {

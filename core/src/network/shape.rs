@@ -93,7 +93,7 @@ impl NetworkOutput {
 ///
 /// Layer l (l = 0 ..= depth) maps in_l → out_l values, in_0 = d + 2K, in_l = width for l > 0,
 /// out_l = width for l < depth and out_depth = d. Its weights sit in the flat buffer as W_l
-/// ([out_l, in_l] row-major: W_l[j][i] multiplies input i for output j), then b_l [out_l],
+/// (out_l × in_l, row-major: W_l(j, i) multiplies input i for output j), then b_l (out_l),
 /// layer after layer; the parameter count is Σ_l (in_l · out_l + out_l).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NetworkShape {

@@ -16,7 +16,7 @@ pub enum Spacing {
     Geometric,
     /// The EDM schedule in noise level (Karras et al. 2022, eq. 5):
     /// λ_k = (λ_max^{1/ρ} + (k/n)(λ_min^{1/ρ} − λ_max^{1/ρ}))^ρ with λ_max = λ_{t_start},
-    /// λ_min = λ_{t_end}, and t_k = t(λ_k) by [`time_of_noise_level`](super::time_of_noise_level).
+    /// λ_min = λ_{t_end}, and t_k = t(λ_k) by [`super::time_of_noise_level`].
     /// ρ = 7 is their choice; ρ = 1 is uniform in λ, ρ → ∞ geometric in λ. Reverse samplers
     /// only (the process gives the map λ ↔ t).
     Karras {

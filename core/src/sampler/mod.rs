@@ -1,9 +1,9 @@
 //! Samplers: the reverse-time dynamics of dX = f(t) X dt + g(t) dB from a prior at T down to
 //! t_min (reverse SDE, probability-flow ODE, DDIM, DPM-Solver++(2M), EDM), and the forward
-//! Euler–Maruyama simulation of the pinned Brownian motion (SPEC §3, §4).
+//! Euler–Maruyama simulation of the pinned Brownian motion (docs/math.md §3, §4).
 //!
 //! - [`grid`]: time grids, uniform / geometric in t or the EDM schedule in noise level;
-//! - [`noise_level`]: λ_t = σ_t/α_t and its inverse for every process;
+//! - [`noise_level`](mod@noise_level): λ_t = σ_t/α_t and its inverse for every process;
 //! - [`integrator`]: the integrators and their parameters, the final step;
 //! - [`euler`], [`ddim`], [`dpm_solver`], [`edm`]: one step of each integrator;
 //! - [`step`]: a step's shared coefficients and its stages;

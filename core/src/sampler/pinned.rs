@@ -1,4 +1,4 @@
-//! Forward Euler–Maruyama for the pinned Brownian motion (SPEC §4): the one sampler of a
+//! Forward Euler–Maruyama for the pinned Brownian motion (docs/math.md §4): the one sampler of a
 //! forward-time process. Its grid lives in 1 − t (uniform or geometric); the noise-level
 //! samplers and the Karras grid need a reverse process's α_t, σ_t and are refused for it.
 

@@ -28,6 +28,9 @@ impl DataArgs {
             return None;
         };
         let mnist = (args.name == "mnist").then(default_mnist_images);
+        if let Some(given) = args.options.mnist.take() {
+            args.options.mnist = Some(crate::data::mnist::train_images(Some(&given)));
+        }
         Some(vec![
             PathFlag::input("--mnist", Optional(&mut args.options.mnist, mnist)),
             PathFlag::output("--out", Required(&mut args.out)),
@@ -35,9 +38,10 @@ impl DataArgs {
     }
 }
 
-/// The MNIST training images `data generate mnist` reads without `--mnist`.
+/// The MNIST training images `data generate mnist` reads: `--mnist` (a folder or a file), else
+/// the shipped subset.
 fn default_mnist_images() -> PathBuf {
-    crate::experiment::sources::mnist_dir().join("train-images-idx3-ubyte.gz")
+    crate::data::mnist::train_images(None)
 }
 
 /// The `data` actions.
@@ -90,8 +94,9 @@ pub struct GenerateOptions {
     /// Jitter of two-moons and circle.
     #[arg(long, default_value_t = 0.0)]
     pub noise: f32,
-    /// MNIST images file (…-idx3-ubyte[.gz]); default: ../shared/data/mnist or the fixture.
-    #[arg(long)]
+    /// MNIST folder (its train-images-idx3-ubyte[.gz]) or images file (…-idx3-ubyte[.gz]);
+    /// default: the 500-image subset shipped in fixtures/mnist.
+    #[arg(long, value_name = "DIR", env = "SMOOTHSCORE_MNIST")]
     pub mnist: Option<PathBuf>,
     /// MNIST digits to keep, e.g. 0,1.
     #[arg(long, value_delimiter = ',')]
@@ -219,7 +224,10 @@ pub fn generate_data(name: &str, args: &GenerateOptions) -> Result<Matrix> {
         "circle" => circle(args.n, args.noise, args.seed)?,
         "line" => line_points(args.n, dim(2), args.seed)?,
         "mnist" => {
-            let path = args.mnist.clone().unwrap_or_else(default_mnist_images);
+            let path = crate::data::mnist::train_images(args.mnist.as_deref());
+            if !path.exists() {
+                bail!("{}", crate::data::mnist::not_found(&path));
+            }
             let scale = match args.scale.as_str() {
                 "unit" => PixelScale::Unit,
                 "symmetric" => PixelScale::Symmetric,

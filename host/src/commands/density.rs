@@ -15,7 +15,7 @@ use std::path::PathBuf;
 /// `smoothscore density`.
 #[derive(Debug, Args)]
 pub struct DensityArgs {
-    /// Training set (.csv or .npy, N×d with d ≤ 2); default: the built-in 2-D set.
+    /// Training set (.csv, .tsv, .npy or IDX [.gz], N×d with d ≤ 2); default: the built-in 2-D set.
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Time t.

@@ -5,11 +5,10 @@
 use crate::data::builtin::{builtin_default, data_or_default};
 use crate::io::formats::write_matrix;
 use crate::io::formats::Format;
-use crate::io::output::{write_atomic, write_atomic_with};
+use crate::io::output::write_atomic_with;
 use crate::manifest::{PathFlag, PathValue::Optional, PathValue::Required};
 use crate::matrix::{Matrix, MatrixView};
 use crate::metrics::nearest_summary;
-use crate::plot::svg;
 use crate::sampling::process_spec::{describe, ProcessArgs, ProcessSpec};
 use crate::sampling::sample::{draw_sample_range, trajectories, SampleConfig};
 use crate::sampling::score_spec::{self, ScoreChoiceArgs};
@@ -21,7 +20,7 @@ use std::path::{Path, PathBuf};
 /// `smoothscore sample`.
 #[derive(Debug, Args)]
 pub struct SampleArgs {
-    /// Training set (.csv or .npy, N×d); default: the built-in 2-D two-moons set.
+    /// Training set (.csv, .tsv, .npy or MNIST IDX [.gz], N×d); default: the built-in 2-D set.
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// The forward process.
@@ -271,7 +270,9 @@ fn plot_extension(path: &Path) -> Result<String> {
 /// The `--plot` of `sample`: SVG scatter, PNG scatter, or (28×28 images) a PNG image grid.
 fn write_sample_plot(path: &Path, data: &Matrix, samples: &Matrix, title: &str) -> Result<()> {
     match plot_extension(path)?.as_str() {
-        "svg" => write_atomic(path, svg::scatter(data, samples, title).as_bytes()),
+        "svg" => write_atomic_with(path, |tmp| {
+            crate::plot::scatter_svg(tmp, data, samples, title)
+        }),
         "png" if data.cols() == 784 => {
             let shown = samples.rows().min(16);
             let first = Matrix::new(shown, 784, samples.values()[..shown * 784].to_vec())?;

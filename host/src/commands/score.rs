@@ -14,10 +14,11 @@ use std::path::PathBuf;
 /// `smoothscore score`.
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// Training set (.csv or .npy, N×d); with --score net only its dimension is used.
+    /// Training set (.csv, .tsv, .npy or MNIST IDX [.gz], N×d); with --score net only its
+    /// dimension is used.
     #[arg(long)]
     pub data: PathBuf,
-    /// Query points (.csv or .npy, B×d).
+    /// Query points (.csv, .tsv, .npy or IDX [.gz], B×d).
     #[arg(long)]
     pub queries: PathBuf,
     /// Time t.

@@ -3,4 +3,5 @@
 
 pub mod builtin;
 pub mod line_fit;
+pub mod mnist;
 pub mod synthetic;

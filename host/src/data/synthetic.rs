@@ -1,5 +1,5 @@
 //! Seeded synthetic data sets and, where one exists, their true density and score under the
-//! forward processes X_t = α_t X_0 + σ_t Z (SPEC §7). Draw j of a generator uses random stream j
+//! forward processes X_t = α_t X_0 + σ_t Z (docs/math.md §8). Draw j of a generator uses random stream j
 //! of its seed (`smoothscore_core::rng::SampleStreams`), so a prefix of a larger draw is the same.
 //!
 //! - Isotropic Gaussian mixtures Σ_k π_k N(μ_k, s_k² I): exact, p_t = Σ_k π_k N(α μ_k, (α² s_k² + σ²) I).

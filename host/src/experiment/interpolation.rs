@@ -1,4 +1,4 @@
-//! `experiment interpolation`: Chen's setting (SPEC §6). n uniformly spaced points on a line in
+//! `experiment interpolation`: Chen's setting (docs/math.md §6). n uniformly spaced points on a line in
 //! R^d; start the probability-flow ODE (Heun, Brownian process) at t₀ from p_{t₀}^N (a training
 //! point plus √t₀ noise) and integrate down to t_min with the exact empirical score, the PL-ESF,
 //! the smoothed PL-ESF and the kernel-smoothed score.

@@ -1,6 +1,6 @@
 //! `experiment memorization`: the memorized fraction (d₁/d₂ < 1/3) and the distance to a
 //! held-out set as the kernel bandwidth h grows from 0 (the exact score), on a 2-D set, a GMM
-//! and MNIST (SPEC §5, §7). Expected (Gabriel et al.): memorization falls from ≈ 1 at h = 0,
+//! and MNIST (docs/math.md §5, §8). Expected (Gabriel et al.): memorization falls from ≈ 1 at h = 0,
 //! while samples stay near the data manifold (their distance to held-out data stays comparable
 //! to the training points' own).
 
@@ -43,6 +43,9 @@ pub struct MemorizationArgs {
     /// Training points taken from MNIST (the rest of the test split is held out).
     #[arg(long, default_value_t = 2000)]
     pub mnist_train: usize,
+    /// Where MNIST is.
+    #[command(flatten)]
+    pub mnist: crate::data::mnist::MnistArgs,
 }
 
 /// Mean distance from each row of `from` to its nearest row of `to`.
@@ -84,7 +87,8 @@ pub fn run(args: &MemorizationArgs, seed: u64, threads: usize) -> Result<Vec<Tab
         ],
     );
     for name in &args.datasets {
-        let Source { train, held_out } = sources::load(name, seed, args.mnist_train)?;
+        let Source { train, held_out } =
+            sources::load(name, seed, args.mnist_train, args.mnist.dir.as_deref())?;
         let spread = coordinate_spread(&train) as f32;
         let baseline = mean_nearest_distance(&train, &held_out);
         for &relative in &args.bandwidths {

@@ -166,29 +166,25 @@ impl Experiment {
 /// The files an experiment reads: the MNIST IDX files when a data set is `mnist` (the
 /// synthetic sets are generated from the seed, which the manifest records).
 fn inputs(which: &Experiment) -> Vec<FileArg> {
-    let datasets: &[String] = match which {
-        Experiment::Memorization(options) => &options.datasets,
-        Experiment::Pbm(options) => &options.datasets,
-        Experiment::Interpolation(_) | Experiment::Variance(_) => &[],
+    let (datasets, mnist): (&[String], _) = match which {
+        Experiment::Memorization(options) => (&options.datasets, &options.mnist),
+        Experiment::Pbm(options) => (&options.datasets, &options.mnist),
+        Experiment::Interpolation(_) | Experiment::Variance(_) => return Vec::new(),
     };
     if !datasets.iter().any(|d| d == "mnist") {
         return Vec::new();
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(sources::mnist_dir())
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|p| p.to_string_lossy().contains("-ubyte"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|path| FileArg {
-            flag: "--mnist",
-            path,
-        })
-        .collect()
+    let given = mnist.dir.as_deref();
+    [
+        crate::data::mnist::train_images(given),
+        crate::data::mnist::test_images(given),
+    ]
+    .into_iter()
+    .map(|path| FileArg {
+        flag: "--mnist",
+        path,
+    })
+    .collect()
 }
 
 /// Runs the experiment, writes its tables, their `manifest.json` and the plot; returns the

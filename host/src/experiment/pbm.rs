@@ -38,6 +38,9 @@ pub struct PbmArgs {
     /// σ of the pinned Brownian motion.
     #[arg(long, default_value_t = 1.0)]
     pub pbm_sigma: f32,
+    /// Where MNIST is (when a data set is mnist).
+    #[command(flatten)]
+    pub mnist: crate::data::mnist::MnistArgs,
 }
 
 /// Runs the comparison.
@@ -55,7 +58,7 @@ pub fn run(args: &PbmArgs, seed: u64, threads: usize) -> Result<Vec<Table>> {
         ],
     );
     for name in &args.datasets {
-        let Source { train, held_out } = sources::load(name, seed, 0)?;
+        let Source { train, held_out } = sources::load(name, seed, 0, args.mnist.dir.as_deref())?;
         let bandwidth = args.bandwidth * coordinate_spread(&train) as f32;
         let smoothed = ScoreSpec::Kernel {
             bandwidth: Bandwidth::Constant { bandwidth },

@@ -5,6 +5,7 @@ use crate::data::synthetic::{funnel, two_moons, GaussianMixture};
 use crate::io::idx::{load_images, IdxOptions};
 use crate::matrix::Matrix;
 use anyhow::{bail, Result};
+use std::path::{Path, PathBuf};
 
 /// Training data and held-out data of one law.
 pub struct Source {
@@ -14,42 +15,44 @@ pub struct Source {
     pub held_out: Matrix,
 }
 
-/// `../shared/data/mnist` beside the project when it holds MNIST, else the shipped
-/// `fixtures/mnist` subset.
-pub fn mnist_dir() -> std::path::PathBuf {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let shared = root.join("../shared/data/mnist");
-    if shared.join("train-images-idx3-ubyte.gz").exists() {
-        shared
-    } else {
-        root.join("fixtures/mnist")
-    }
-}
-
-/// MNIST: the first `train` training images from `../shared/data/mnist` (beside the project,
-/// when present) or the shipped `fixtures/mnist` subset (500), held out: the test images (10000
-/// or 100), pixels in [0, 1].
-pub fn mnist(train: usize) -> Result<Source> {
-    let dir = mnist_dir();
+/// MNIST: the first `train` training images and the first 1000 test images (held out) of the
+/// folder [`crate::data::mnist::dir`] picks for `given` (`--mnist DIR`, `SMOOTHSCORE_MNIST`,
+/// else the shipped 500/100-image subset), pixels in [0, 1]. Names the files and counts on
+/// stderr (see [`crate::progress::note`]).
+pub fn mnist(train: usize, given: Option<&Path>) -> Result<Source> {
     let options = |limit| IdxOptions {
         limit,
         ..IdxOptions::default()
     };
-    Ok(Source {
-        train: load_images(
-            &dir.join("train-images-idx3-ubyte.gz"),
-            &options(Some(train)),
-        )?,
-        held_out: load_images(&dir.join("t10k-images-idx3-ubyte.gz"), &options(Some(1000)))?,
-    })
+    let read = |path: PathBuf, limit: usize| -> Result<Matrix> {
+        if !path.exists() {
+            bail!("{}", crate::data::mnist::not_found(&path));
+        }
+        let images = load_images(&path, &options(Some(limit)))?;
+        Ok(images)
+    };
+    let train_file = crate::data::mnist::train_images(given);
+    let test_file = crate::data::mnist::test_images(given);
+    let source = Source {
+        train: read(train_file.clone(), train)?,
+        held_out: read(test_file.clone(), 1000)?,
+    };
+    crate::progress::note(&format!(
+        "mnist: {} training images from {}, {} held out from {}",
+        source.train.rows(),
+        train_file.display(),
+        source.held_out.rows(),
+        test_file.display()
+    ));
+    Ok(source)
 }
 
 /// The named source: `default` (the built-in 64 points; held out: 512 fresh two-moons draws),
 /// `gmm-ring` (128 training points, 512 held out), `funnel50` and `gmm50` (512 and 512), `mnist`
-/// (see [`mnist`]).
-pub fn load(name: &str, seed: u64, mnist_train: usize) -> Result<Source> {
+/// (see [`mnist`]; `mnist_dir` is `--mnist`).
+pub fn load(name: &str, seed: u64, mnist_train: usize, mnist_dir: Option<&Path>) -> Result<Source> {
     Ok(match name {
-        "mnist" => mnist(mnist_train)?,
+        "mnist" => mnist(mnist_train, mnist_dir)?,
         "default" => Source {
             train: default_2d()?,
             held_out: two_moons(512, 0.015, seed ^ 0x5eed)?,

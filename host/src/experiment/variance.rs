@@ -1,5 +1,5 @@
 //! `experiment variance`: the empirical score as a noisy estimate of the true score (Gabriel et
-//! al., SPEC §5, §7). For data with a known true score (Gaussian, 8-Gaussian ring) and the
+//! al., docs/math.md §5, §8). For data with a known true score (Gaussian, 8-Gaussian ring) and the
 //! Brownian process (α = 1, σ_t² = t), over R resampled training sets of size N:
 //! - bias² = E_x‖E_R ŝ(x) − s(x)‖², variance = E_x E_R‖ŝ(x) − E_R ŝ(x)‖², MSE = bias² + variance,
 //!   x ~ p_t, for the exact score (h = 0) and kernel-smoothed ones, as functions of t and h;

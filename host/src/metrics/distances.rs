@@ -1,4 +1,4 @@
-//! Distances between two samples of points (rows), in f64 (SPEC §7): MMD with the RBF kernel,
+//! Distances between two samples of points (rows), in f64 (docs/math.md §8): MMD with the RBF kernel,
 //! energy distance, sliced Wasserstein-2 and, for d ≤ 2, a k-nearest-neighbour KL estimate.
 //! Quadratic-cost estimators use at most [`MAX_ROWS`] rows of each sample (the first ones).
 

@@ -1,4 +1,5 @@
-//! PNG plots with `plotters` (bitmap backend, embedded DejaVu Sans: no system fonts needed).
+//! Plots with `plotters`: PNG (bitmap backend, embedded DejaVu Sans: no system fonts needed) and,
+//! for the sample scatter, SVG (plotters' SVG backend; text as SVG `<text>`).
 //! Rendering is deterministic, so a plot reproduces bit for bit like any other output; plots
 //! are written atomically through [`crate::io::output::write_atomic_with`].
 //!
@@ -10,12 +11,11 @@
 mod curves;
 mod grid;
 mod scatter;
-pub mod svg;
 mod trajectories;
 
 pub use curves::{curves, Series};
 pub use grid::image_grid;
-pub use scatter::scatter;
+pub use scatter::{scatter, scatter_svg};
 pub use trajectories::trajectories;
 
 use anyhow::{anyhow, Result};
@@ -62,24 +62,22 @@ pub const PALETTE: [RGBColor; 7] = [
 ];
 
 /// A chart on the plane of the first two coordinates, with axes x₁, x₂ drawn.
-type Plane<'a, 'b> = plotters::chart::ChartContext<
+type Plane<'a, DB> = plotters::chart::ChartContext<
     'a,
-    plotters::backend::BitMapBackend<'b>,
+    DB,
     plotters::coord::cartesian::Cartesian2d<
         plotters::coord::types::RangedCoordf64,
         plotters::coord::types::RangedCoordf64,
     >,
 >;
 
-/// The 2-D chart of [`scatter`] and [`trajectories`] over `bounds` (from [`bounds`]).
-fn plane<'a, 'b>(
-    root: &'a plotters::drawing::DrawingArea<
-        plotters::backend::BitMapBackend<'b>,
-        plotters::coord::Shift,
-    >,
+/// The 2-D chart of [`scatter`] and [`trajectories`] over `bounds` (from [`bounds`]), on any
+/// plotters backend (PNG bitmap or SVG): major grid lines light grey, minor ones fainter.
+fn plane<'a, DB: plotters::backend::DrawingBackend>(
+    root: &'a plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
     title: &str,
     (x_range, y_range): ((f64, f64), (f64, f64)),
-) -> Result<Plane<'a, 'b>> {
+) -> Result<Plane<'a, DB>> {
     use plotters::prelude::*;
     root.fill(&WHITE).map_err(drawing)?;
     let mut chart = ChartBuilder::on(root)
@@ -94,9 +92,22 @@ fn plane<'a, 'b>(
         .x_desc("x₁")
         .y_desc("x₂")
         .label_style(("sans-serif", 14))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .light_line_style(RGBColor(243, 243, 243))
+        .max_light_lines(2)
         .draw()
         .map_err(drawing)?;
     Ok(chart)
+}
+
+/// `bounds` with its upper y limit raised by `share` of the height: a free band for the legend,
+/// so that it covers no point.
+fn with_legend_band(
+    (x_range, y_range): ((f64, f64), (f64, f64)),
+    share: f64,
+) -> ((f64, f64), (f64, f64)) {
+    let height = y_range.1 - y_range.0;
+    (x_range, (y_range.0, y_range.1 + share * height))
 }
 
 /// The bounding box of 2-D points with a 5 % margin (at least ±0.5 around a single point).

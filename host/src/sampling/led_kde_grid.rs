@@ -1,4 +1,4 @@
-//! The LED-KDE p̂_t(x) ∝ exp((K_h * log p_t^N)(x)) normalised on a grid, for d ≤ 2 (SPEC §5):
+//! The LED-KDE p̂_t(x) ∝ exp((K_h * log p_t^N)(x)) normalised on a grid, for d ≤ 2 (docs/math.md §5):
 //! the density the kernel-smoothed sampler follows, next to p_t^N itself (h = 0).
 
 use crate::matrix::Matrix;
