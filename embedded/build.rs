@@ -1,10 +1,8 @@
-//! Puts `memory.x` where the linker finds it and generates the data set from the fixture and
-//! the score network's weights.
+//! Puts `memory.x` where the linker finds it and generates the data set from the fixture (the
+//! score network is the committed `network.rs`, included by `src/run.rs`).
 
 #[path = "data_gen.rs"]
 mod data_gen;
-#[path = "network_gen.rs"]
-mod network_gen;
 
 use std::path::PathBuf;
 
@@ -15,11 +13,8 @@ fn main() {
     let (data, dim) = data_gen::parse(&csv);
     std::fs::write(out.join("dataset.rs"), data_gen::generate(&data, dim))
         .expect("OUT_DIR is writable");
-    std::fs::write(out.join("network.rs"), network_gen::generate(&data, dim))
-        .expect("OUT_DIR is writable");
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=memory.x");
     println!("cargo:rerun-if-changed=data_gen.rs");
-    println!("cargo:rerun-if-changed=network_gen.rs");
     println!("cargo:rerun-if-changed=../fixtures/default-2d.csv");
 }

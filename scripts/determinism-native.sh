@@ -24,7 +24,9 @@ if [ "$same" -ne "$total" ] || [ "$total" -eq 0 ]; then exit 1; fi
 
 # The host's batched score is compiled for AVX-512, AVX2 and the baseline and picked at run time
 # (host/src/simd/mod.rs); `smoothscore score` must write the same bytes with each.
-cargo build -q --release -p smoothscore
+# (--no-default-features: this check needs no `train`, and leaving candle out keeps the release
+# build — shared with the Python package's, which has no `train` either — small.)
+cargo build -q --release -p smoothscore --no-default-features
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release/smoothscore
 for dim in 2 5 50 784; do
   "$bin" data generate gaussian --n 700 --dim "$dim" --seed 1 --out "$work/data-$dim.npy" >/dev/null

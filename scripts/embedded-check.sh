@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Cortex-M4F firmware (embedded/), checks at link time that no panic is reachable,
 # runs it in QEMU (mps2-an386), runs the same run on the host (embedded/twin, and the exact
-# configuration through the smoothscore CLI; the learned score of the firmware's network too),
+# configuration through the smoothscore CLI; the learned score of the firmware's trained network
+# too, from embedded/network.safetensors),
 # compares the f32 bits, and prints the verdict as
 # its last line: `bit-identical: N/N samples`. Exit status non-zero on any difference.
 #
@@ -82,9 +83,12 @@ cargo run -q --profile test -p smoothscore --bin smoothscore -- sample --steps 1
   --seed 2026 --out "$work/cli.npy" >/dev/null
 cargo run -q --profile test -p smoothscore --bin smoothscore -- sample --sampler ddim --steps 100 \
   --n-samples 16 --seed 2026 --out "$work/cli-ddim.npy" >/dev/null
-python3 - "$work/cli.npy" "$work/cli-ddim.npy" >"$work/cli.txt" <<'PY'
+echo "== smoothscore CLI, network configuration (sample --score net --net embedded/network.safetensors)"
+cargo run -q --profile test -p smoothscore --bin smoothscore -- sample --steps 100 --n-samples 64 \
+  --seed 2026 --score net --net embedded/network.safetensors --out "$work/cli-net.npy" >/dev/null
+python3 - "$work/cli.npy" "$work/cli-ddim.npy" "$work/cli-net.npy" >"$work/cli.txt" <<'PY'
 import struct, sys
-for label, path in (("exact", sys.argv[1]), ("ddim", sys.argv[2])):
+for label, path in zip(("exact", "ddim", "network"), sys.argv[1:4]):
     data = open(path, "rb").read()
     header_len = struct.unpack("<H", data[8:10])[0]
     body = data[10 + header_len:]
@@ -113,8 +117,10 @@ print(f"ddim samples: {ddim_same}/{len(ddim_keys)} bit-identical (firmware vs ho
 network_keys = [k for k in firmware if k[0] == "network"]
 network_same = sum(1 for k in network_keys if twin.get(k) == firmware[k])
 print(f"network score: {network_same}/{len(network_keys)} samples bit-identical (firmware vs host twin)")
+network_cli = sum(1 for k in network_keys if cli.get(k) == firmware[k])
+print(f"network score: {network_cli}/{len(network_keys)} samples bit-identical (firmware vs smoothscore CLI --score net)")
 total = len(firmware)
-ok = total > 0 and len(network_keys) > 0 and len(ddim_keys) > 0 and ddim_same == len(ddim_keys) and twin_same == total and cli_same == len(cli_keys) and len(twin) == total
+ok = total > 0 and len(network_keys) > 0 and len(ddim_keys) > 0 and ddim_same == len(ddim_keys) and twin_same == total and cli_same == len(cli_keys) and network_cli == len(network_keys) and len(twin) == total
 print(f"bit-identical: {twin_same}/{total} samples")
 sys.exit(0 if ok else 1)
 PY

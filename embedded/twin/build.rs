@@ -1,9 +1,7 @@
-//! Generates the same data set and network source as the firmware's build script.
+//! Generates the same data set source as the firmware's build script.
 
 #[path = "../data_gen.rs"]
 mod data_gen;
-#[path = "../network_gen.rs"]
-mod network_gen;
 
 fn main() {
     let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -11,9 +9,6 @@ fn main() {
     let (data, dim) = data_gen::parse(&csv);
     std::fs::write(out.join("dataset.rs"), data_gen::generate(&data, dim))
         .expect("OUT_DIR is writable");
-    std::fs::write(out.join("network.rs"), network_gen::generate(&data, dim))
-        .expect("OUT_DIR is writable");
     println!("cargo:rerun-if-changed=../data_gen.rs");
-    println!("cargo:rerun-if-changed=../network_gen.rs");
     println!("cargo:rerun-if-changed=../../fixtures/default-2d.csv");
 }

@@ -8,14 +8,24 @@ EXAMPLES:
   smoothscore sample --score kernel --bandwidth 0.1 --plot p.png
   smoothscore sample --data train.npy --process ve --n-samples 1000 --seed 7 --out s.npy
   smoothscore sample --data fixtures/mnist/train-images-idx3-ubyte.gz --steps 100 --n-samples 16 --out digits.npy
-  smoothscore sample --process pbm --score kernel --bandwidth 0.2";
+  smoothscore sample --process pbm --score kernel --bandwidth 0.2
+  smoothscore sample --score net --net embedded/network.safetensors  # a trained network (smoothscore train)";
 
 /// `smoothscore score --help`.
 pub const SCORE: &str = "\
 EXAMPLES:
   smoothscore score --data fixtures/default-2d.csv --queries fixtures/default-2d.csv --t 0.1 --out score.npy
   smoothscore score --data train.csv --queries q.csv --t 0.5 --what mean --out mean.csv
-  smoothscore score --data train.csv --queries q.csv --t 0.5 --score kernel --bandwidth 0.1 --out s.csv";
+  smoothscore score --data train.csv --queries q.csv --t 0.5 --score kernel --bandwidth 0.1 --out s.csv
+  smoothscore score --data q.csv --queries q.csv --t 0.5 --score net --net net.safetensors --what denoiser --out e.csv";
+
+/// `smoothscore train --help`.
+pub const TRAIN: &str = "\
+EXAMPLES:
+  smoothscore train --steps 2000 --plot loss.png                    # the built-in set, VP, ε-prediction
+  smoothscore train --data train.npy --width 64 --depth 2 --weight-decay 0.1 --out net.safetensors
+  smoothscore train --process pbm --out drift.safetensors           # the Föllmer drift (drift matching)
+  smoothscore sample --score net --net net.safetensors --plot p.png";
 
 /// `smoothscore density --help`.
 pub const DENSITY: &str = "\

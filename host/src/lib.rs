@@ -18,6 +18,8 @@
 //! - [`metrics`]: nearest-neighbour and memorization measurements, and
 //!   [`metrics::distances`] (MMD, energy distance, sliced Wasserstein-2, kNN KL).
 //! - [`experiment`]: the seeds' experiments, reproduced as tables.
+//! - [`learned`]: training score networks (feature `train`, candle); the trained network as a
+//!   score is [`sampling::network`].
 //! - [`plot`]: PNG plots (scatter, trajectories, image grids, curves) and SVG scatter plots.
 //! - [`reference`](mod@reference): the f64/192-bit reference and the core's cross-check
 //!   ([`reference::crosscheck`]).
@@ -35,6 +37,7 @@ pub mod data;
 pub mod experiment;
 pub mod help;
 pub mod io;
+pub mod learned;
 pub mod manifest;
 pub mod matrix;
 pub mod metrics;

@@ -14,7 +14,7 @@ ArrayLike = npt.ArrayLike
 Float = Union[float, np.floating]
 Process = Literal["vp", "ou", "ve", "brownian", "pbm"]
 Schedule = Literal["linear", "cosine"]
-Score = Literal["exact", "kernel", "pl", "smoothed-pl"]
+Score = Literal["exact", "kernel", "pl", "smoothed-pl", "net"]
 BandwidthMode = Literal["const", "sigma"]
 KernelRule = Literal["auto", "gauss-hermite", "quasi", "mc"]
 
@@ -39,10 +39,13 @@ def score(
     kernel_rule: KernelRule = "auto",
     kernel_seed: int = 0,
     kappa: Float = 0.5,
+    net: Optional[Union[str, os.PathLike]] = None,
     threads: int = 0,
 ) -> npt.NDArray[np.float32]:
     """``smoothscore score``: ``what`` at time ``t`` for every row of ``queries`` (B × d), with
-    ``data`` (N × d) as the training set. Returns B × d (``what="weights"``: B × N) float32."""
+    ``data`` (N × d) as the training set (``score="net"``: the network file ``net`` from
+    ``smoothscore train``; ``data`` then only gives the dimension). Returns B × d
+    (``what="weights"``: B × N) float32."""
 
 def sample(
     data: Optional[ArrayLike] = None,
@@ -78,6 +81,7 @@ def sample(
     kernel_rule: KernelRule = "auto",
     kernel_seed: int = 0,
     kappa: Float = 0.5,
+    net: Optional[Union[str, os.PathLike]] = None,
 ) -> npt.NDArray[np.float32]:
     """``smoothscore sample``: ``n_samples`` × d float32 samples (``data=None``: the built-in
     2-D set). ``shard=(k, K)``: only the rows ⌊k·n/K⌋ … ⌊(k+1)·n/K⌋ − 1 of that run.

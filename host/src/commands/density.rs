@@ -58,6 +58,7 @@ impl DensityArgs {
         vec![
             PathFlag::input("--data", Optional(&mut self.data, builtin_default())),
             PathFlag::output("--out", Required(&mut self.out)),
+            self.score.path_flag(),
         ]
     }
 }
@@ -77,6 +78,9 @@ pub fn run(args: &DensityArgs) -> Result<String> {
         ScoreSpec::Kernel { bandwidth, rule } => (bandwidth, rule),
         ScoreSpec::Line(_) => {
             bail!("--score pl/smoothed-pl has no LED-KDE; use exact or kernel")
+        }
+        ScoreSpec::Network(_) => {
+            bail!("--score net has no LED-KDE (it needs the empirical score); use exact or kernel")
         }
     };
     let points = (0..data.cols().min(2))

@@ -15,3 +15,5 @@ pub mod options;
 pub mod reproduce;
 pub mod sample;
 pub mod score;
+#[cfg(feature = "train")]
+pub mod train;

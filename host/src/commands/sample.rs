@@ -83,6 +83,7 @@ impl SampleArgs {
                 "--plot-trajectories",
                 Optional(&mut self.plot_trajectories, None),
             ),
+            self.score.path_flag(),
         ]
     }
 }

@@ -14,7 +14,8 @@ use std::path::PathBuf;
 /// `smoothscore score`.
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// Training set (.csv, .tsv, .npy or MNIST IDX [.gz], N×d).
+    /// Training set (.csv, .tsv, .npy or MNIST IDX [.gz], N×d); with --score net only its
+    /// dimension is used.
     #[arg(long)]
     pub data: PathBuf,
     /// Query points (.csv, .tsv, .npy or IDX [.gz], B×d).
@@ -84,6 +85,7 @@ impl ScoreArgs {
             PathFlag::input("--data", Required(&mut self.data)),
             PathFlag::input("--queries", Required(&mut self.queries)),
             PathFlag::output("--out", Required(&mut self.out)),
+            self.options.score.path_flag(),
         ]
     }
 }

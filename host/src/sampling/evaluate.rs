@@ -118,6 +118,32 @@ pub fn score_blocks(
     })
 }
 
+/// `evaluate_row(query, row_out)` for every row of `queries` into a rows × `out_cols` matrix, in
+/// parallel over rows on `threads` workers (each row independent: the bits do not depend on the
+/// thread count), with a progress bar; the first failing row is named (1-based) in the error.
+pub fn each_row(
+    queries: MatrixView<'_>,
+    out_cols: usize,
+    threads: usize,
+    evaluate_row: impl Fn(&[f32], &mut [f32]) -> Result<(), smoothscore_core::Error> + Sync,
+) -> Result<Matrix> {
+    let mut out = Matrix::zeros(queries.rows(), out_cols);
+    let progress = crate::progress::bar(queries.rows() as u64, "queries");
+    let results: Vec<Result<(), smoothscore_core::Error>> = with_threads(threads, || {
+        out.values_mut()
+            .par_chunks_mut(out_cols.max(1))
+            .zip(queries.values().par_chunks(queries.cols().max(1)))
+            .map(|(row_out, query)| evaluate_row(query, row_out))
+            .inspect(|_| progress.inc(1))
+            .collect()
+    })?;
+    progress.finish_and_clear();
+    for (row, result) in results.into_iter().enumerate() {
+        result.map_err(|e| anyhow!("query row {}: {e}", row + 1))?;
+    }
+    Ok(out)
+}
+
 /// Evaluates `quantity` at time `t` for every row of `queries` (both matrices borrowed: a
 /// `&Matrix` or a [`MatrixView`] of values held elsewhere, read without a copy).
 ///
@@ -151,6 +177,11 @@ pub fn evaluate<'a>(
         bail!(
             "queries have {} columns but the data has dimension {dim}",
             queries.cols()
+        );
+    }
+    if let ScoreSpec::Network(network) = score {
+        return crate::sampling::network_eval::evaluate_network(
+            network, queries, spec, t, quantity, threads,
         );
     }
     let dataset = Dataset::new(data.values(), dim).map_err(|e| anyhow!("training data: {e}"))?;

@@ -188,6 +188,16 @@ pub fn draw_sample_range<'a>(
                 ScoreSpec::Line(_) => {
                     bail!("--score pl/smoothed-pl is for the Brownian process, not pbm")
                 }
+                ScoreSpec::Network(network) => {
+                    let drift = network.drift(sigma)?;
+                    run_parallel(
+                        &mut out,
+                        streams,
+                        first,
+                        config.threads,
+                        |rng, state, workspace| sampler.sample(&drift, rng, state, workspace),
+                    )?
+                }
             }
         }
     }

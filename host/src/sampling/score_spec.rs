@@ -1,8 +1,11 @@
 //! The score a run follows, as chosen on the command line: the exact empirical score, the
-//! kernel-smoothed score (Gabriel et al.), or Chen's (smoothed) piecewise-linear score.
+//! kernel-smoothed score (Gabriel et al.), Chen's (smoothed) piecewise-linear score, or a
+//! trained network (`--score net --net FILE.safetensors`, [`crate::sampling::network`]).
 
 use crate::data::line_fit::LineFit;
+use crate::manifest::{PathFlag, PathValue};
 use crate::matrix::MatrixView;
+use crate::sampling::network::TrainedNetwork;
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use smoothscore_core::kernel_points::{MAX_GAUSS_HERMITE_DIM, MAX_ORDER};
@@ -10,6 +13,7 @@ use smoothscore_core::{
     AnyScore, Bandwidth, Dataset, EmpiricalScore, KernelRule, KernelSmoothedScore, LineData,
     LineScore, LineScoreKind, Process,
 };
+use std::path::PathBuf;
 
 /// The host's fixed buffer capacity for kernel smoothing (the sampler's `MAX_DIM`).
 pub const MAX_DIM: usize = crate::sampling::sample::MAX_DIM;
@@ -28,14 +32,21 @@ pub enum ScoreSpec {
     },
     /// PL-ESF or smoothed PL-ESF (collinear data, Brownian process).
     Line(LineScoreKind),
+    /// A trained network: −ε̂/σ_t, or the learned drift for pbm. Read once and kept for the
+    /// process's lifetime ([`crate::sampling::network_file::load`]), so the spec stays `Copy`.
+    Network(&'static TrainedNetwork),
 }
 
 /// Command-line options that choose the score.
 #[derive(Clone, Debug, Args)]
 pub struct ScoreChoiceArgs {
-    /// Score: exact, kernel (kernel-smoothed), pl (piecewise-linear ESF) or smoothed-pl (Chen).
+    /// Score: exact, kernel (kernel-smoothed), pl (piecewise-linear ESF), smoothed-pl (Chen)
+    /// or net (a trained network, --net).
     #[arg(long, default_value = "exact")]
     pub score: String,
+    /// The trained network of --score net (.safetensors from `smoothscore train`).
+    #[arg(long)]
+    pub net: Option<PathBuf>,
     /// Kernel bandwidth H: h = H (const) or h_t = H·σ_t (sigma).
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub bandwidth: f32,
@@ -60,10 +71,30 @@ pub struct ScoreChoiceArgs {
 }
 
 impl ScoreChoiceArgs {
-    /// Resolves the options for data of dimension `dim`.
+    /// The `--net` input (for manifests and `reproduce`).
+    pub fn path_flag(&mut self) -> PathFlag<'_> {
+        PathFlag::input("--net", PathValue::Optional(&mut self.net, None))
+    }
+
+    /// Resolves the options for data of dimension `dim` (`--score net` reads and checks the
+    /// network, its dimension included).
     pub fn resolve(&self, dim: usize) -> Result<ScoreSpec> {
+        if self.net.is_some() && self.score != "net" {
+            bail!(
+                "--net is read with --score net only (got --score {})",
+                self.score
+            );
+        }
         match self.score.as_str() {
             "exact" => Ok(ScoreSpec::Exact),
+            "net" => {
+                let Some(path) = &self.net else {
+                    bail!("--score net needs --net FILE.safetensors (from `smoothscore train`)");
+                };
+                let network = crate::sampling::network_file::load(path)?;
+                network.check_dim(dim)?;
+                Ok(ScoreSpec::Network(network))
+            }
             "pl" => Ok(ScoreSpec::Line(LineScoreKind::PiecewiseLinear)),
             "smoothed-pl" => Ok(ScoreSpec::Line(LineScoreKind::Smoothed {
                 kappa: self.kappa,
@@ -85,7 +116,9 @@ impl ScoreChoiceArgs {
                     kernel_rule(&self.kernel_rule, self.kernel_points, self.kernel_seed, dim)?;
                 Ok(ScoreSpec::Kernel { bandwidth, rule })
             }
-            other => bail!("unknown --score '{other}' (expected exact, kernel, pl or smoothed-pl)"),
+            other => {
+                bail!("unknown --score '{other}' (expected exact, kernel, pl, smoothed-pl or net)")
+            }
         }
     }
 }
@@ -207,6 +240,7 @@ pub fn build<'a>(
                 .map_err(|e| anyhow!("line data: {e}"))?;
             AnyScore::Line(LineScore::new(data, kind, horizon)?)
         }
+        ScoreSpec::Network(network) => AnyScore::Network(network.score(process)?),
     })
 }
 
@@ -236,5 +270,6 @@ pub fn describe(spec: &ScoreSpec, dim: usize) -> String {
         ScoreSpec::Line(LineScoreKind::Smoothed { kappa }) => {
             format!("smoothed PL-ESF, κ = {kappa}")
         }
+        ScoreSpec::Network(network) => network.describe(),
     }
 }
