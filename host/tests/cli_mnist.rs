@@ -92,7 +92,7 @@ fn the_shipped_subset_is_the_default_and_is_named() {
             "--bandwidths",
             "0",
             "--n-samples",
-            "2",
+            "8",
             "--steps",
             "2",
             "--out-dir",

@@ -127,6 +127,7 @@ pub fn loss_series(trained: &Trained) -> Vec<Series> {
             .iter()
             .filter_map(|p| value(p).map(|v| (p.step as f64, v)))
             .collect(),
+        intervals: Vec::new(),
     };
     let edges = &trained.bucket_times;
     let mut series = vec![

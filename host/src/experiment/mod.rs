@@ -200,7 +200,7 @@ impl Experiment {
         match self {
             Experiment::Memorization(options) => Some(&mut options.mnist),
             Experiment::Pbm(options) => Some(&mut options.mnist),
-            Experiment::Interpolation(_) | Experiment::Variance(_) => None,
+            Experiment::Interpolation(_) | Experiment::Variance(_) | Experiment::Density(_) => None,
         }
     }
 

@@ -28,6 +28,7 @@ pub fn scatter(path: &Path, train: &Matrix, samples: &Matrix, title: &str) -> Re
 
 /// [`scatter`] as SVG.
 pub fn scatter_svg(path: &Path, train: &Matrix, samples: &Matrix, title: &str) -> Result<()> {
+    fonts();
     draw(
         &SVGBackend::new(path, (SIZE, SIZE)).into_drawing_area(),
         train,
