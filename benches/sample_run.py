@@ -5,7 +5,8 @@
 (CPU, float32): MNIST, the first 10 000 training digits (d = 784), the reverse VP-SDE (linear
 schedule) by Euler–Maruyama, 100 steps on the geometric grid from T = 1 to t_min = 1e-3, the
 standard normal prior, the denoised final step, SAMPLES samples (default 256), THREADS threads
-(default 1; the peers' BLAS pools are capped to it). The peers are the batched samplers a
+(default 1; the peers' BLAS pools are capped to it). The digits come from `BIN data generate
+mnist`, which reads SMOOTHSCORE_MNIST (e.g. ../shared/data/mnist); the shipped subset is too small. The peers are the batched samplers a
 NumPy/PyTorch user writes (squared distances by the matmul expansion / torch.cdist, softmax,
 weighted sum by matmul). All three run interleaved REPEATS times (default 3), each timed end to
 end (smoothscore as a process; the peers from inside Python, after import and with the data
@@ -56,6 +57,8 @@ def peers(binary, threads, repeats, samples):
     subprocess.run([binary, "data", "generate", "mnist", "--n", "10000", "--out", data_path, "-q"],
                    check=True, stdout=subprocess.DEVNULL)
     data = np.load(data_path).astype(np.float32)
+    if data.shape[0] < 10000:
+        sys.exit(f"only {data.shape[0]} MNIST digits: set SMOOTHSCORE_MNIST to the full MNIST folder")
     grid = [math.exp(k / steps * math.log(t_min)) for k in range(steps + 1)]
 
     def coefficients(t):
