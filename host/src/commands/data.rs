@@ -226,7 +226,7 @@ pub fn generate_data(name: &str, args: &GenerateOptions) -> Result<Matrix> {
         "mnist" => {
             let path = crate::data::mnist::train_images(args.mnist.as_deref());
             if !path.exists() {
-                bail!("{}", crate::data::mnist::not_found(&path));
+                return Err(crate::data::mnist::missing(&path));
             }
             let scale = match args.scale.as_str() {
                 "unit" => PixelScale::Unit,

@@ -66,6 +66,12 @@ fn in_folder(folder: &Path, name: &str) -> PathBuf {
     }
 }
 
+/// The error when the images file at `path` is absent: an I/O "not found" error (so that the
+/// Python package raises `OSError`) carrying [`not_found`]'s message.
+pub fn missing(path: &Path) -> anyhow::Error {
+    std::io::Error::new(std::io::ErrorKind::NotFound, not_found(path)).into()
+}
+
 /// The message when the images file is absent: where it was looked for and how to say where
 /// MNIST is.
 pub fn not_found(path: &Path) -> String {

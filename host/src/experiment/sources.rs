@@ -26,7 +26,7 @@ pub fn mnist(train: usize, given: Option<&Path>) -> Result<Source> {
     };
     let read = |path: PathBuf, limit: usize| -> Result<Matrix> {
         if !path.exists() {
-            bail!("{}", crate::data::mnist::not_found(&path));
+            return Err(crate::data::mnist::missing(&path));
         }
         let images = load_images(&path, &options(Some(limit)))?;
         Ok(images)
