@@ -51,6 +51,27 @@ pub enum Run {
 }
 
 impl Run {
+    /// The run's sampler for `process`: its integrator on the geometric grid of `--steps` to
+    /// `--t-min`, returning the final state.
+    fn sampler(
+        self,
+        process: Process,
+        args: &InterpolationArgs,
+    ) -> Result<ReverseSampler<'static>> {
+        let integrator = match self {
+            Run::Heun => Integrator::Heun,
+            Run::Em => Integrator::EulerMaruyama,
+        };
+        Ok(ReverseSampler::new(
+            process,
+            integrator,
+            args.t_min,
+            args.steps,
+            Spacing::Geometric,
+            FinalStep::State,
+        )?)
+    }
+
     fn name(self) -> &'static str {
         match self {
             Run::Heun => "ode-heun",
@@ -339,17 +360,7 @@ pub fn run(args: &InterpolationArgs, seed: u64, threads: usize) -> Result<Vec<Ta
             };
             let process = Process::Brownian { horizon: t0 };
             let exact = EmpiricalScore::new(dataset, process)?;
-            let sampler = ReverseSampler::new(
-                process,
-                match integrator {
-                    Run::Heun => Integrator::Heun,
-                    Run::Em => Integrator::EulerMaruyama,
-                },
-                args.t_min,
-                args.steps,
-                Spacing::Geometric,
-                FinalStep::State,
-            )?;
+            let sampler = integrator.sampler(process, args)?;
             let key = |candidate: Candidate| -> Vec<Cell> {
                 vec![
                     dim.into(),
@@ -546,17 +557,7 @@ fn circle(args: &InterpolationArgs, seed: u64, threads: usize) -> Result<Table> 
         ],
     );
     for &integrator in &args.integrators {
-        let sampler = ReverseSampler::new(
-            process,
-            match integrator {
-                Run::Heun => Integrator::Heun,
-                Run::Em => Integrator::EulerMaruyama,
-            },
-            args.t_min,
-            args.steps,
-            Spacing::Geometric,
-            FinalStep::State,
-        )?;
+        let sampler = integrator.sampler(process, args)?;
         for (name, field) in [
             ("exact", AnyScore::<'_, MAX_DIM>::Exact(exact)),
             (
