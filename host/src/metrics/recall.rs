@@ -99,6 +99,8 @@ pub fn mean_nearest_distance(from: MatrixView<'_>, to: MatrixView<'_>) -> f64 {
                 .fold(f64::INFINITY, f64::min)
                 .sqrt()
         })
+        .collect::<Vec<f64>>()
+        .iter()
         .sum();
     total / from.rows().max(1) as f64
 }
