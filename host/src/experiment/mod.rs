@@ -248,7 +248,8 @@ pub fn run(args: &ExperimentArgs) -> Result<String> {
     if let Some(path) = &args.plot {
         crate::plot::require_png(path)?;
     }
-    let tables =
+    // The whole run (metrics included, not only the sampling) stays inside `--threads` workers.
+    let tables = crate::sampling::sample::with_threads(args.threads, || {
         replicates::run_replicates(args.replicates as usize, args.seed, |seed| {
             match &args.which {
                 Experiment::Interpolation(options) => {
@@ -259,7 +260,8 @@ pub fn run(args: &ExperimentArgs) -> Result<String> {
                 Experiment::Density(options) => density::run(options, seed, args.threads),
                 Experiment::Pbm(options) => pbm::run(options, seed, args.threads),
             }
-        })?;
+        })
+    })??;
     let dir = args
         .out_dir
         .clone()
