@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 import smoothscore
-from conftest import same_bits
+from conftest import REPO, same_bits
 
 
 def cli_flags(options):
@@ -90,3 +90,38 @@ def test_eval_matches_the_cli(run_cli, tmp_path, data_files):
     got = smoothscore.eval(queries, data, np.load(tmp_path / "test.npy"), projections=16)
     assert got == want
     assert list(got) == list(want)
+
+
+NETWORK = REPO / "embedded" / "network.safetensors"
+
+
+@pytest.mark.parametrize("options", [dict(), dict(what="denoiser"), dict(what="mean")], ids=lambda o: o.get("what", "score"))
+def test_network_score_matches_the_cli(run_cli, tmp_path, options):
+    """The trained 2-D network the firmware runs (VP linear): its score, denoiser and mean."""
+    run_cli("data", "generate", "default", "--n", 33, "--out", "queries.npy")
+    queries = np.load(tmp_path / "queries.npy")
+    run_cli("score", "--score", "net", "--net", NETWORK, "--queries", "queries.npy", "--t", 0.2, *cli_flags(options), "--out", "out.npy")
+    want = np.load(tmp_path / "out.npy")
+    got = smoothscore.score(queries, queries, 0.2, score="net", net=NETWORK, **options)
+    assert got.shape == queries.shape
+    assert np.isfinite(got).all()
+    assert same_bits(got, want)
+
+
+@pytest.mark.parametrize("sampler", ["em", "heun", "ddim"])
+def test_network_sample_matches_the_cli(run_cli, tmp_path, sampler):
+    run_cli("sample", "--score", "net", "--net", NETWORK, "--sampler", sampler, "--steps", 30, "--n-samples", 16, "--seed", 3, "--out", "s.npy")
+    want = np.load(tmp_path / "s.npy")
+    got = smoothscore.sample(score="net", net=NETWORK, sampler=sampler, steps=30, n_samples=16, seed=3)
+    assert same_bits(got, want)
+
+
+def test_network_for_another_process_is_the_cli_error(run_cli):
+    process = run_cli("sample", "--score", "net", "--net", NETWORK, "--process", "ve", "--steps", 10, "--n-samples", 2, ok=False)
+    assert process.returncode != 0
+    lines = process.stderr.strip().splitlines()
+    assert len(lines) == 1, process.stderr
+    with pytest.raises(ValueError) as error:
+        smoothscore.sample(score="net", net=NETWORK, process="ve", steps=10, n_samples=2)
+    assert str(error.value) == lines[0].removeprefix("error: ").removesuffix(" (see --help)")
+    assert "ve" in str(error.value)
