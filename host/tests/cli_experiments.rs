@@ -281,9 +281,28 @@ fn density_reports_kl_optimum_and_rates_with_intervals() {
         &tables,
         "density_optimum",
         &["dataset", "n_train"],
-        &["optimal_bandwidth", "kl_at_optimum", "kl_unsmoothed"],
+        &[
+            "optimal_bandwidth",
+            "kl_at_optimum",
+            "kl_unsmoothed",
+            "kl_gain",
+        ],
         2,
     );
+    // The gain is paired within each replicate's sweep (h = 0 is in it): never negative.
+    for row in tables["density_optimum"].as_array().unwrap() {
+        let gain = row["kl_gain"].as_f64().unwrap();
+        let low = row["kl_gain_ci95_low"].as_f64().unwrap();
+        let (star, zero) = (
+            row["kl_at_optimum"].as_f64().unwrap(),
+            row["kl_unsmoothed"].as_f64().unwrap(),
+        );
+        assert!(
+            gain >= 0.0 && (gain - (zero - star)).abs() < 1e-9 * zero.abs().max(1.0),
+            "{row}"
+        );
+        assert!(low.is_finite(), "{row}");
+    }
     check(
         &tables,
         "density_rate",

@@ -239,6 +239,7 @@ pub fn run(args: &DensityArgs, seed: u64, threads: usize) -> Result<Vec<Table>> 
             "optimal_bandwidth",
             "kl_at_optimum",
             "kl_unsmoothed",
+            "kl_gain",
             "smoothing_worth_k",
         ],
     );
@@ -303,6 +304,7 @@ pub fn run(args: &DensityArgs, seed: u64, threads: usize) -> Result<Vec<Table>> 
                     h_star.into(),
                     kl_star.into(),
                     kl_zero.into(),
+                    (kl_zero - kl_star).into(),
                     worth.into(),
                 ]);
             }
