@@ -19,7 +19,7 @@ use super::table::Table;
 use crate::data::synthetic::GaussianMixture;
 use crate::matrix::Matrix;
 use crate::sampling::sample::with_threads;
-use crate::sampling::score_spec::{kernel_rule, MAX_DIM};
+use crate::sampling::score_spec::{kernel_rule, KernelRuleName, MAX_DIM};
 use anyhow::{bail, Result};
 use clap::Args;
 use rayon::prelude::*;
@@ -221,7 +221,7 @@ pub fn run(args: &DensityArgs, seed: u64, threads: usize) -> Result<Vec<Table>> 
     if !(args.cells_per_sigma.is_finite() && args.cells_per_sigma > 0.0) || args.max_grid < 2 {
         bail!("--cells-per-sigma must be > 0 and --max-grid ≥ 2");
     }
-    let rule = kernel_rule("auto", args.kernel_points as i64, seed, 2)?;
+    let rule = kernel_rule(KernelRuleName::Auto, args.kernel_points, seed, 2)?;
     let mut kl_table = Table::new(
         "density_kl",
         &["dataset", "n_train", "bandwidth", "t"],

@@ -339,8 +339,12 @@ pub fn run(args: &InterpolationArgs, seed: u64, threads: usize) -> Result<Vec<Ta
             period: None,
         };
         let line_data = LineData::new(&line.origin, &line.direction, &line.positions)?;
-        let rule =
-            crate::sampling::score_spec::kernel_rule("auto", args.kernel_points as i64, seed, dim)?;
+        let rule = crate::sampling::score_spec::kernel_rule(
+            crate::sampling::score_spec::KernelRuleName::Auto,
+            args.kernel_points,
+            seed,
+            dim,
+        )?;
         let dataset = Dataset::new(line.points.values(), dim)?;
         for (first_config, (&start, &t0, &integrator)) in args
             .starts
@@ -544,8 +548,12 @@ fn circle(args: &InterpolationArgs, seed: u64, threads: usize) -> Result<Table> 
     let starts = initial_states(&points, Start::Mixture, t0, args.n_samples, seed);
     let process = Process::Brownian { horizon: t0 };
     let exact = EmpiricalScore::new(Dataset::new(points.values(), 2)?, process)?;
-    let rule =
-        crate::sampling::score_spec::kernel_rule("auto", args.kernel_points as i64, seed, 2)?;
+    let rule = crate::sampling::score_spec::kernel_rule(
+        crate::sampling::score_spec::KernelRuleName::Auto,
+        args.kernel_points,
+        seed,
+        2,
+    )?;
     let mut table = Table::new(
         "interpolation_circle",
         &["points", "t0", "integrator", "score"],

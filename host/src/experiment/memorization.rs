@@ -15,7 +15,7 @@ use crate::metrics::memorization::{median, memorization, DEFAULT_EPSILON};
 use crate::metrics::recall::{knn_precision_recall, mean_nearest_distance, DEFAULT_K};
 use crate::sampling::process_spec::ProcessSpec;
 use crate::sampling::sample::draw_samples;
-use crate::sampling::score_spec::{kernel_rule, ScoreSpec};
+use crate::sampling::score_spec::{kernel_rule, KernelRuleName, ScoreSpec};
 use anyhow::Result;
 use clap::Args;
 use smoothscore_core::{Bandwidth, Process};
@@ -130,7 +130,12 @@ pub fn run(args: &MemorizationArgs, seed: u64, threads: usize) -> Result<Vec<Tab
             } else {
                 ScoreSpec::Kernel {
                     bandwidth: Bandwidth::Constant { bandwidth },
-                    rule: kernel_rule("auto", args.kernel_points as i64, seed, train.cols())?,
+                    rule: kernel_rule(
+                        KernelRuleName::Auto,
+                        args.kernel_points,
+                        seed,
+                        train.cols(),
+                    )?,
                 }
             };
             let config = euler_maruyama_run(

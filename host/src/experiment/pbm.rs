@@ -10,7 +10,7 @@ use super::table::{Cell, Table};
 use crate::metrics::memorization::DEFAULT_EPSILON;
 use crate::sampling::process_spec::ProcessSpec;
 use crate::sampling::sample::draw_samples;
-use crate::sampling::score_spec::{kernel_rule, ScoreSpec};
+use crate::sampling::score_spec::{kernel_rule, KernelRuleName, ScoreSpec};
 use anyhow::Result;
 use clap::Args;
 use smoothscore_core::{Bandwidth, Process};
@@ -57,7 +57,7 @@ pub fn run(args: &PbmArgs, seed: u64, threads: usize) -> Result<Vec<Table>> {
         let bandwidth = args.bandwidth * coordinate_spread(&train) as f32;
         let smoothed = ScoreSpec::Kernel {
             bandwidth: Bandwidth::Constant { bandwidth },
-            rule: kernel_rule("auto", args.kernel_points as i64, seed, train.cols())?,
+            rule: kernel_rule(KernelRuleName::Auto, args.kernel_points, seed, train.cols())?,
         };
         let processes = [
             ("vp", ProcessSpec::Reverse(Process::VP_LINEAR)),

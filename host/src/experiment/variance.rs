@@ -355,8 +355,12 @@ pub fn run(args: &VarianceArgs, seed: u64) -> Result<Vec<Table>> {
     if args.resamples < 2 || args.queries == 0 || args.n_train == 0 {
         anyhow::bail!("--resamples must be ≥ 2 and --queries, --n-train ≥ 1");
     }
-    let rule =
-        crate::sampling::score_spec::kernel_rule("auto", args.kernel_points as i64, seed, 2)?;
+    let rule = crate::sampling::score_spec::kernel_rule(
+        crate::sampling::score_spec::KernelRuleName::Auto,
+        args.kernel_points,
+        seed,
+        2,
+    )?;
     let mut bias_table = Table::new(
         "variance_bias",
         &["dataset", "t", "bandwidth"],
