@@ -79,6 +79,8 @@ fn help_lists_the_values_of_every_choice() {
         "density",
         "data generate",
         "experiment density",
+        "experiment memorization",
+        "experiment pbm",
     ] {
         let mut path: Vec<&str> = command.split(' ').collect();
         let mut definition = &root;
@@ -119,6 +121,9 @@ fn help_lists_the_values_of_every_choice() {
         "density kernel-rule",
         "data generate name",
         "data generate scale",
+        "experiment density datasets",
+        "experiment memorization datasets",
+        "experiment pbm datasets",
     ] {
         assert!(
             checked.iter().any(|c| c == flag),
