@@ -1,5 +1,18 @@
 //! clap's usage errors in one line, with their details kept: the missing arguments' names, the
-//! "a similar argument exists" tip, the rejected value and why.
+//! "a similar argument exists" tip, the rejected value and why; and the command-line name of a
+//! choice ([`choice_name`]) for reports and manifests.
+
+/// The name under which the command line spells `value`, e.g. `dpmpp-2m`.
+///
+/// ```
+/// use smoothscore::sampling::process_spec::ProcessName;
+/// assert_eq!(smoothscore::usage::choice_name(ProcessName::Brownian), "brownian");
+/// ```
+pub fn choice_name<T: clap::ValueEnum>(value: T) -> String {
+    value
+        .to_possible_value()
+        .map_or_else(String::new, |value| value.get_name().to_owned())
+}
 
 /// `error` as one line without the `error: ` prefix, e.g.
 /// `the following required arguments were not provided: --queries <QUERIES>, --t <T>` or

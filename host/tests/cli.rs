@@ -254,7 +254,7 @@ fn bad_inputs_get_one_clear_line_and_leave_nothing() {
     assert_fails(
         d,
         &["sample", "--process", "nope", "--out", "o.csv"],
-        "unknown --process 'nope'",
+        "invalid value 'nope' for '--process",
     );
     assert_fails(
         d,
@@ -264,12 +264,12 @@ fn bad_inputs_get_one_clear_line_and_leave_nothing() {
     assert_fails(
         d,
         &["sample", "--steps", "-5", "--out", "o.csv"],
-        "--steps must be at least 1",
+        "'-5' for '--steps <STEPS>': must be at least 1",
     );
     assert_fails(
         d,
         &["sample", "--n-samples", "0", "--out", "o.csv"],
-        "--n-samples must be at least 1",
+        "'0' for '--n-samples <N_SAMPLES>': must be at least 1",
     );
     assert_fails(
         d,
@@ -326,7 +326,11 @@ fn bad_inputs_get_one_clear_line_and_leave_nothing() {
     );
     assert_fails(d, &score("0", &[]), "outside the process's domain");
     assert_fails(d, &score("NaN", &[]), "non-finite");
-    assert_fails(d, &score("0.5", &["--what", "bogus"]), "unknown --what");
+    assert_fails(
+        d,
+        &score("0.5", &["--what", "bogus"]),
+        "invalid value 'bogus' for '--what",
+    );
     assert_fails(d, &score("0.5", &["--process", "pbm"]), "drift or mean");
     std::fs::write(
         d.join("trunc-images-idx3-ubyte"),

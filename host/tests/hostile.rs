@@ -488,7 +488,19 @@ fn item_7_minor_cases_get_precise_lines() {
     assert_eq!(line.matches("bad-images-idx3-ubyte").count(), 1, "{line}");
     world.refused(
         &["sample", "--steps", "1000000000"],
-        &["--steps 1000000000", "more than 1000000"],
+        &["'1000000000' for '--steps", "at most 1000000"],
+    );
+    world.refused(
+        &["sample", "--steps", "1e9"],
+        &[
+            "'1e9' for '--steps",
+            "not a whole number",
+            "write 1000000000",
+        ],
+    );
+    world.refused(
+        &["sample", "--steps", "0"],
+        &["'0' for '--steps", "must be at least 1"],
     );
     world.refused(
         &["score", "--data", "d.csv"],

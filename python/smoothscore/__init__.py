@@ -21,6 +21,6 @@ message; an unknown keyword argument is a ``TypeError``.
 """
 
 from . import datasets
-from ._native import __version__, defaults, eval, input_address, sample, score
+from ._native import __version__, choices, defaults, eval, input_address, sample, score
 
-__all__ = ["score", "sample", "eval", "datasets", "defaults", "input_address", "__version__"]
+__all__ = ["score", "sample", "eval", "datasets", "defaults", "choices", "input_address", "__version__"]

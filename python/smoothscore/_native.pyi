@@ -3,7 +3,7 @@
 own definition (``defaults()``)."""
 
 import os
-from typing import Dict, Literal, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Literal, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +17,7 @@ Schedule = Literal["linear", "cosine"]
 Score = Literal["exact", "kernel", "pl", "smoothed-pl", "net"]
 BandwidthMode = Literal["const", "sigma"]
 KernelRule = Literal["auto", "gauss-hermite", "quasi", "mc"]
+DataSet = Literal["default", "gaussian", "gmm-ring", "gmm50", "funnel", "two-moons", "circle", "line", "mnist"]
 
 def score(
     data: ArrayLike,
@@ -102,7 +103,7 @@ def eval(
     """``smoothscore eval --json``: the sample-quality metrics, keyed as in its JSON."""
 
 def generate(
-    name: str,
+    name: DataSet,
     *,
     n: int = 256,
     dim: Optional[int] = None,
@@ -119,6 +120,10 @@ def data_sets() -> Dict[str, str]:
 
 def defaults(function: Literal["score", "sample", "eval", "generate"]) -> Dict[str, Optional[str]]:
     """The keyword options of ``function`` with the CLI's defaults as it spells them."""
+
+def choices(function: Literal["score", "sample", "eval", "generate"]) -> Dict[str, List[str]]:
+    """The keyword options of ``function`` that take one of a few values, with those values as
+    the CLI spells them."""
 
 def input_address(array: ArrayLike) -> Tuple[int, bool]:
     """The address of the values read for ``array`` and whether they are ``array``'s own memory

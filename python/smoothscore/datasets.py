@@ -6,7 +6,7 @@ from . import _native
 
 
 def generate(name: str, n: int = 256, **options):
-    """The data set ``name`` with ``n`` points, as ``smoothscore data generate NAME --n N`` makes it.
+    """The data set ``name`` (one of :func:`names`) with ``n`` points, as ``smoothscore data generate NAME --n N`` makes it.
 
     Options are those of ``data generate``: ``seed=0``, ``dim=None`` (gaussian, gmm50, funnel,
     line), ``noise=0.0`` (two-moons, circle), ``mnist=None`` (path), ``digits=None`` (e.g.

@@ -15,9 +15,9 @@ use numpy::PyArray2;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use smoothscore::commands::data::{generate_data, GenerateOptions, DATA_SETS};
+use smoothscore::commands::data::{data_sets as all_data_sets, generate_data, GenerateOptions};
 use smoothscore::commands::eval::{metrics, EvalOptions};
-use smoothscore::commands::options::option_defaults;
+use smoothscore::commands::options::{option_choices, option_defaults};
 use smoothscore::commands::sample::{sample_rows, SampleArgs};
 use smoothscore::commands::score::{score_queries, ScoreOptions};
 
@@ -130,6 +130,7 @@ fn generate<'py>(
 ) -> PyResult<Bound<'py, PyArray2<f32>>> {
     let pairs = options::pairs("generate", options, &[])?;
     let options: GenerateOptions = options::parse("generate", "generate", &pairs)?;
+    let name = options::data_set(name)?;
     let data = py
         .detach(|| generate_data(name, &options))
         .map_err(to_python)?;
@@ -140,33 +141,57 @@ fn generate<'py>(
 #[pyfunction]
 fn data_sets(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let out = PyDict::new(py);
-    for (name, text) in DATA_SETS {
+    for (name, text) in all_data_sets() {
         out.set_item(name, text)?;
     }
     Ok(out)
+}
+
+/// The options of one function with their defaults, and those that take one of a few values
+/// with the values.
+type OptionLists = (Vec<(String, Option<String>)>, Vec<(String, Vec<String>)>);
+
+/// The [`OptionLists`] of `function` (score, sample, eval, generate).
+fn option_lists(function: &str) -> PyResult<OptionLists> {
+    fn of<A: clap::Args>() -> OptionLists {
+        (option_defaults::<A>(), option_choices::<A>())
+    }
+    Ok(match function {
+        "score" => of::<ScoreOptions>(),
+        "sample" => of::<SampleArgs>(),
+        "eval" => of::<EvalOptions>(),
+        "generate" => of::<GenerateOptions>(),
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown function '{other}' (expected score, sample, eval or generate)"
+            )))
+        }
+    })
 }
 
 /// The options of `function` (score, sample, eval, generate) with the CLI's defaults, keyed by
 /// their Python names (None: no default).
 #[pyfunction]
 fn defaults<'py>(py: Python<'py>, function: &str) -> PyResult<Bound<'py, PyDict>> {
-    let options = match function {
-        "score" => option_defaults::<ScoreOptions>(),
-        "sample" => option_defaults::<SampleArgs>(),
-        "eval" => option_defaults::<EvalOptions>(),
-        "generate" => option_defaults::<GenerateOptions>(),
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "unknown function '{other}' (expected score, sample, eval or generate)"
-            )))
-        }
-    };
+    let (options, _) = option_lists(function)?;
     let out = PyDict::new(py);
     for (name, default) in options {
         let name = name.replace('-', "_");
         if name != "data" && !SAMPLE_FRONT_END.iter().any(|(refused, _)| *refused == name) {
             out.set_item(name, default)?;
         }
+    }
+    Ok(out)
+}
+
+/// The options of `function` (score, sample, eval, generate) that take one of a few values,
+/// keyed by their Python names, with those values as the CLI spells them.
+#[pyfunction]
+fn choices<'py>(py: Python<'py>, function: &str) -> PyResult<Bound<'py, PyDict>> {
+    let (_, options) = option_lists(function)?;
+    let out = PyDict::new(py);
+    for (name, values) in options {
+        out.set_item(name.replace('-', "_"), values)?;
     }
     Ok(out)
 }
@@ -192,6 +217,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(generate, module)?)?;
     module.add_function(wrap_pyfunction!(data_sets, module)?)?;
     module.add_function(wrap_pyfunction!(defaults, module)?)?;
+    module.add_function(wrap_pyfunction!(choices, module)?)?;
     module.add_function(wrap_pyfunction!(input_address, module)?)?;
     Ok(())
 }

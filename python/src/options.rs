@@ -4,7 +4,7 @@
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
-use smoothscore::commands::options::{parse_options, OptionsError};
+use smoothscore::commands::options::{parse_choice, parse_options, OptionsError};
 
 /// The keyword arguments of `function` as (long flag name, value) pairs; `None` values are left
 /// out (the CLI's default applies), `True` is a flag without a value, sequences are joined with
@@ -80,4 +80,10 @@ pub fn parse<A: clap::Args + clap::FromArgMatches>(
         )),
         OptionsError::Invalid(message) => PyValueError::new_err(message),
     })
+}
+
+/// Parses a data set name as `data generate NAME` does: a `ValueError` with the CLI's message
+/// (and its nearest name) when it is none of them.
+pub fn data_set(name: &str) -> PyResult<smoothscore::commands::data::DataSet> {
+    parse_choice("NAME", name).map_err(|e| PyValueError::new_err(e.to_string()))
 }

@@ -21,11 +21,23 @@ def test_an_unknown_keyword_is_a_type_error():
         smoothscore.score(np.zeros((2, 2)), np.zeros((1, 2)), 0.1, out="x.npy")
 
 
-def test_a_bad_value_has_the_cli_message(run_cli):
-    process = run_cli("sample", "--steps", "many", ok=False)
+@pytest.mark.parametrize(
+    "flag, value, keyword",
+    [("--steps", "many", {"steps": "many"}), ("--steps", "0", {"steps": 0}), ("--process", "vq", {"process": "vq"})],
+)
+def test_a_bad_value_has_the_cli_message(run_cli, flag, value, keyword):
+    process = run_cli("sample", flag, value, ok=False)
     assert process.returncode == 2
     with pytest.raises(ValueError) as error:
-        smoothscore.sample(steps="many")
+        smoothscore.sample(**keyword)
+    assert str(error.value) == cli_message(process)
+
+
+def test_a_misspelt_choice_names_the_nearest(run_cli):
+    process = run_cli("data", "generate", "two-mons", "--out", "x.csv", ok=False)
+    assert process.returncode == 2
+    with pytest.raises(ValueError, match="a similar value exists: 'two-moons'") as error:
+        smoothscore.datasets.generate("two-mons")
     assert str(error.value) == cli_message(process)
 
 
@@ -35,7 +47,6 @@ def test_a_library_error_has_the_cli_message(run_cli, tmp_path):
     for args, call in [
         (["--t", "-1"], lambda: smoothscore.score(data, data, -1)),
         (["--t", "0.1", "--what", "drift"], lambda: smoothscore.score(data, data, 0.1, what="drift")),
-        (["--t", "0.1", "--process", "vq"], lambda: smoothscore.score(data, data, 0.1, process="vq")),
     ]:
         process = run_cli("score", "--data", "data.npy", "--queries", "data.npy", *args, "--out", "o.npy", ok=False)
         assert process.returncode == 1

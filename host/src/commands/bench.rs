@@ -33,7 +33,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1, value_parser = crate::io::limits::thread_count)]
     pub threads: usize,
     /// Timed repetitions per measurement (the best is kept).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub repeats: usize,
     /// Python with numpy and/or torch for the peer timings (see benches/peer/setup.sh);
     /// default: `python3` when it imports one of them.

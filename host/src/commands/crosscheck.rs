@@ -18,7 +18,7 @@ pub struct CrosscheckArgs {
     #[arg(long)]
     pub limit_points: Option<usize>,
     /// Training points used as query seeds per (process, t).
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub queries: usize,
     /// Check the softmax exponential on every n-th f32 of its normal range (2.2·10⁹ values;
     /// at least 16: the report keeps every error).

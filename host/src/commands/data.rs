@@ -9,7 +9,7 @@ use crate::io::idx::{load_images, IdxOptions, PixelScale};
 use crate::manifest::{PathFlag, PathValue::Optional, PathValue::Required};
 use crate::matrix::Matrix;
 use anyhow::{bail, Result};
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// `smoothscore data`.
@@ -27,7 +27,7 @@ impl DataArgs {
         let DataAction::Generate(args) = &mut self.action else {
             return None;
         };
-        let mnist = (args.name == "mnist").then(default_mnist_images);
+        let mnist = (args.name == DataSet::Mnist).then(default_mnist_images);
         if let Some(given) = args.options.mnist.take() {
             args.options.mnist = Some(crate::data::mnist::train_images(Some(&given)));
         }
@@ -66,8 +66,9 @@ pub struct ListArgs {
 /// `smoothscore data generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// The data set (see `smoothscore data list`).
-    pub name: String,
+    /// The data set (`smoothscore data list` says what each holds).
+    #[arg(value_enum)]
+    pub name: DataSet,
     /// How many points, of which dimension, from which seed.
     #[command(flatten)]
     pub options: GenerateOptions,
@@ -82,11 +83,11 @@ pub struct GenerateArgs {
 /// The parameters of a generated data set (the `data generate` options besides its files).
 #[derive(Clone, Debug, Args)]
 pub struct GenerateOptions {
-    /// Number of points (synthetic sets) or images (mnist).
-    #[arg(long, default_value_t = 256)]
+    /// Number of points (synthetic sets) or images (mnist), at least 1.
+    #[arg(long, default_value_t = 256, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub n: usize,
-    /// Dimension (gaussian, gmm50, funnel, line).
-    #[arg(long)]
+    /// Dimension (gaussian, gmm50, funnel, line), at least 1.
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub dim: Option<usize>,
     /// Seed.
     #[arg(long, default_value_t = 0)]
@@ -101,9 +102,9 @@ pub struct GenerateOptions {
     /// MNIST digits to keep, e.g. 0,1.
     #[arg(long, value_delimiter = ',')]
     pub digits: Option<Vec<u8>>,
-    /// MNIST pixel range: unit ([0, 1]) or symmetric ([−1, 1]).
-    #[arg(long, default_value = "unit")]
-    pub scale: String,
+    /// MNIST pixel range.
+    #[arg(long, value_enum, default_value_t = PixelScale::Unit)]
+    pub scale: PixelScale,
 }
 
 /// `smoothscore data describe`.
@@ -119,50 +120,57 @@ pub struct DescribeArgs {
     pub json: bool,
 }
 
-/// The data sets `generate` knows, with a line each.
-pub const DATA_SETS: [(&str, &str); 9] = [
-    (
-        "default",
-        "the built-in 2-D two moons, 64 points (fixtures/default-2d.csv)",
-    ),
-    ("gaussian", "N(0, I_d) (true score −x/(α² + σ²))"),
-    (
-        "gmm-ring",
-        "8 Gaussians N(μ_k, 0.1² I) on a circle of radius 2 in 2-D (true score exact)",
-    ),
-    (
-        "gmm50",
-        "10-component GMM N(μ_k, I) in d = 50 (or --dim), fixed means (true score exact)",
-    ),
-    (
-        "funnel",
-        "Neal's funnel, v ~ N(0, 9), x | v ~ N(0, e^v I), d = 50 or --dim (score by quadrature)",
-    ),
-    (
-        "two-moons",
-        "two half-moons with uniform angles, --noise jitter",
-    ),
-    ("circle", "the unit circle, --noise jitter"),
-    (
-        "line",
-        "n points spaced 1 on a random line in R^d (Chen's setting)",
-    ),
-    (
-        "mnist",
-        "MNIST training images, --digits, --scale, first --n",
-    ),
-];
+/// The data sets `generate` knows (`data list` prints each with its line of help).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DataSet {
+    /// the built-in 2-D two moons, 64 points (fixtures/default-2d.csv)
+    Default,
+    /// N(0, I_d) (true score −x/(α² + σ²))
+    Gaussian,
+    /// 8 Gaussians N(μ_k, 0.1² I) on a circle of radius 2 in 2-D (true score exact)
+    GmmRing,
+    /// 10-component GMM N(μ_k, I) in d = 50 (or --dim), fixed means (true score exact)
+    Gmm50,
+    /// Neal's funnel, v ~ N(0, 9), x | v ~ N(0, e^v I), d = 50 or --dim (score by quadrature)
+    Funnel,
+    /// two half-moons with uniform angles, --noise jitter
+    TwoMoons,
+    /// the unit circle, --noise jitter
+    Circle,
+    /// n points spaced 1 on a random line in R^d (Chen's setting)
+    Line,
+    /// MNIST training images, --digits, --scale, first --n
+    Mnist,
+}
+
+/// The data sets `generate` knows, each with its line of help, in the order of [`DataSet`].
+///
+/// ```
+/// let sets = smoothscore::commands::data::data_sets();
+/// assert_eq!(sets[5].0, "two-moons");
+/// assert!(sets[5].1.contains("half-moons"));
+/// ```
+pub fn data_sets() -> Vec<(String, String)> {
+    DataSet::value_variants()
+        .iter()
+        .filter_map(ValueEnum::to_possible_value)
+        .map(|value| {
+            let help = value.get_help().map(ToString::to_string);
+            (value.get_name().to_owned(), help.unwrap_or_default())
+        })
+        .collect()
+}
 
 /// Runs `data`.
 pub fn run(args: &DataArgs) -> Result<String> {
     match &args.action {
         DataAction::List(list) if list.json => Ok(serde_json::to_string_pretty(
-            &DATA_SETS
-                .iter()
-                .map(|(name, text)| ((*name).to_owned(), serde_json::Value::from(*text)))
+            &data_sets()
+                .into_iter()
+                .map(|(name, text)| (name, serde_json::Value::from(text)))
                 .collect::<serde_json::Map<_, _>>(),
         )?),
-        DataAction::List(_) => Ok(DATA_SETS
+        DataAction::List(_) => Ok(data_sets()
             .iter()
             .map(|(name, text)| format!("{name:<10} {text}"))
             .collect::<Vec<_>>()
@@ -174,36 +182,35 @@ pub fn run(args: &DataArgs) -> Result<String> {
 
 fn generate(args: &GenerateArgs) -> Result<String> {
     Format::for_output(&args.out)?;
-    let data = generate_data(&args.name, &args.options)?;
+    let data = generate_data(args.name, &args.options)?;
+    let name = crate::usage::choice_name(args.name);
     write_matrix(&args.out, &data)?;
     if args.json {
         return Ok(serde_json::to_string_pretty(&serde_json::json!({
-            "dataset": args.name,
+            "dataset": name,
             "rows": data.rows(),
             "dim": data.cols(),
             "out": args.out.display().to_string(),
         }))?);
     }
     Ok(format!(
-        "wrote {} ({} × {}) to {}",
-        args.name,
+        "wrote {name} ({} × {}) to {}",
         data.rows(),
         data.cols(),
         args.out.display()
     ))
 }
 
-/// The data set `name` (one of [`DATA_SETS`]) with the parameters `args`.
+/// The data set `name` with the parameters `args`.
 ///
 /// ```
-/// use smoothscore::commands::data::{generate_data, GenerateOptions};
+/// use smoothscore::commands::data::{generate_data, DataSet, GenerateOptions};
 /// use smoothscore::commands::options::parse_options;
 /// let options: GenerateOptions = parse_options("generate", &[("n".into(), Some("5".into()))]).unwrap();
-/// let moons = generate_data("two-moons", &options).unwrap();
+/// let moons = generate_data(DataSet::TwoMoons, &options).unwrap();
 /// assert_eq!((moons.rows(), moons.cols()), (5, 2));
-/// assert!(generate_data("moons", &options).is_err());
 /// ```
-pub fn generate_data(name: &str, args: &GenerateOptions) -> Result<Matrix> {
+pub fn generate_data(name: DataSet, args: &GenerateOptions) -> Result<Matrix> {
     if args.n == 0 {
         bail!("--n must be at least 1");
     }
@@ -213,36 +220,30 @@ pub fn generate_data(name: &str, args: &GenerateOptions) -> Result<Matrix> {
     )?;
     let dim = |default: usize| args.dim.unwrap_or(default);
     let data: Matrix = match name {
-        "default" => default_2d()?,
-        "gaussian" => {
+        DataSet::Default => default_2d()?,
+        DataSet::Gaussian => {
             GaussianMixture::gaussian(vec![0.0; dim(2)], 1.0).sample(args.n, args.seed)?
         }
-        "gmm-ring" => GaussianMixture::ring8().sample(args.n, args.seed)?,
-        "gmm50" => GaussianMixture::ten_components(dim(50)).sample(args.n, args.seed)?,
-        "funnel" => funnel(args.n, dim(50), args.seed)?,
-        "two-moons" => two_moons(args.n, args.noise, args.seed)?,
-        "circle" => circle(args.n, args.noise, args.seed)?,
-        "line" => line_points(args.n, dim(2), args.seed)?,
-        "mnist" => {
+        DataSet::GmmRing => GaussianMixture::ring8().sample(args.n, args.seed)?,
+        DataSet::Gmm50 => GaussianMixture::ten_components(dim(50)).sample(args.n, args.seed)?,
+        DataSet::Funnel => funnel(args.n, dim(50), args.seed)?,
+        DataSet::TwoMoons => two_moons(args.n, args.noise, args.seed)?,
+        DataSet::Circle => circle(args.n, args.noise, args.seed)?,
+        DataSet::Line => line_points(args.n, dim(2), args.seed)?,
+        DataSet::Mnist => {
             let path = crate::data::mnist::train_images(args.mnist.as_deref());
             if !path.exists() {
                 return Err(crate::data::mnist::missing(&path));
             }
-            let scale = match args.scale.as_str() {
-                "unit" => PixelScale::Unit,
-                "symmetric" => PixelScale::Symmetric,
-                other => bail!("unknown --scale '{other}' (expected unit or symmetric)"),
-            };
             load_images(
                 &path,
                 &IdxOptions {
-                    scale,
+                    scale: args.scale,
                     limit: Some(args.n),
                     digits: args.digits.clone(),
                 },
             )?
         }
-        other => bail!("unknown data set '{other}' (see `smoothscore data list`)"),
     };
     if data.cols() == 0 {
         bail!("--dim must be at least 1");

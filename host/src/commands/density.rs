@@ -28,8 +28,8 @@ pub struct DensityArgs {
     /// The smoothing (--score kernel --bandwidth H …; --score exact gives p_t^N itself).
     #[command(flatten)]
     pub score: ScoreChoiceArgs,
-    /// Grid points per axis.
-    #[arg(long, default_value_t = 200)]
+    /// Grid points per axis (at least 2).
+    #[arg(long, default_value_t = 200, allow_negative_numbers = true, value_parser = crate::io::limits::count(2, usize::MAX))]
     pub grid: usize,
     /// Margin added around the data's bounding box (≥ 0).
     #[arg(long, default_value_t = 0.5, allow_negative_numbers = true, value_parser = crate::io::limits::non_negative)]

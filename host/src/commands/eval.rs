@@ -39,7 +39,7 @@ pub struct EvalOptions {
     #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true, value_parser = crate::io::limits::non_negative)]
     pub radius: f64,
     /// Random projections of the sliced Wasserstein distance.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub projections: usize,
     /// Seed of the projections.
     #[arg(long, default_value_t = 0)]

@@ -2,8 +2,9 @@
 //! by the command's own clap definition: another front end (the Python package) gets the CLI's
 //! defaults, validation and error messages without restating any of them.
 
+use clap::builder::EnumValueParser;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{Args, Command, FromArgMatches};
+use clap::{Arg, Args, Command, FromArgMatches, ValueEnum};
 use std::fmt;
 
 /// Why a set of options was rejected.
@@ -11,8 +12,8 @@ use std::fmt;
 pub enum OptionsError {
     /// No option of that long name (the name as given, without `--`).
     Unknown(String),
-    /// A value the command line would reject too; the message is the CLI's first line, without
-    /// its `error: ` prefix.
+    /// A value the command line would reject too; the message is the CLI's one line (with
+    /// clap's "a similar value exists" tip), without its `error: ` prefix.
     Invalid(String),
 }
 
@@ -36,9 +37,7 @@ impl OptionsError {
                 return OptionsError::Unknown(name.to_owned());
             }
         }
-        let rendered = error.render().to_string();
-        let first = rendered.lines().next().unwrap_or("invalid options");
-        OptionsError::Invalid(first.trim_start_matches("error: ").to_owned())
+        OptionsError::Invalid(crate::usage::one_line(error))
     }
 }
 
@@ -90,4 +89,56 @@ pub fn option_defaults<A: Args>() -> Vec<(String, Option<String>)> {
             ))
         })
         .collect()
+}
+
+/// The choices of the options of `A` that take one (clap `ValueEnum`s), as (long name, the
+/// values as the CLI spells them), in declaration order.
+///
+/// ```
+/// use smoothscore::commands::options::option_choices;
+/// let choices = option_choices::<smoothscore::commands::score::ScoreOptions>();
+/// let (name, values) = &choices[0];
+/// assert_eq!((name.as_str(), values[0].as_str()), ("process", "vp"));
+/// ```
+pub fn option_choices<A: Args>() -> Vec<(String, Vec<String>)> {
+    A::augment_args(Command::new("options"))
+        .get_arguments()
+        .filter_map(|arg| {
+            let values = arg.get_possible_values();
+            let long = arg.get_long()?;
+            (!values.is_empty() && arg.get_action().takes_values()).then(|| {
+                let names = values.iter().map(|v| v.get_name().to_owned()).collect();
+                (long.to_owned(), names)
+            })
+        })
+        .collect()
+}
+
+/// Parses `text` as a value of the choice `T` given to the positional argument `name` (as
+/// `--help` spells it, e.g. `NAME`), with the CLI's message (and its "a similar value exists"
+/// tip) when it is none of them.
+///
+/// ```
+/// use smoothscore::commands::data::DataSet;
+/// use smoothscore::commands::options::parse_choice;
+/// assert_eq!(parse_choice::<DataSet>("NAME", "two-moons"), Ok(DataSet::TwoMoons));
+/// let typo = parse_choice::<DataSet>("NAME", "two-mons").unwrap_err().to_string();
+/// assert!(typo.contains("a similar value exists: 'two-moons'"), "{typo}");
+/// ```
+pub fn parse_choice<T: ValueEnum + Clone + Send + Sync + 'static>(
+    name: &'static str,
+    text: &str,
+) -> Result<T, OptionsError> {
+    let parser = Command::new("options").no_binary_name(true).arg(
+        Arg::new(name)
+            .value_name(name)
+            .value_parser(EnumValueParser::<T>::new()),
+    );
+    let matches = parser
+        .try_get_matches_from([text])
+        .map_err(|e| OptionsError::from_clap(&e))?;
+    matches
+        .get_one::<T>(name)
+        .cloned()
+        .ok_or_else(|| OptionsError::Invalid(format!("no value for '{name}'")))
 }

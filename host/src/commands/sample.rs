@@ -16,7 +16,7 @@ use crate::sampling::sampler_spec::{
 };
 use crate::sampling::score_spec::{self, ScoreChoiceArgs};
 use anyhow::{bail, Result};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use smoothscore_core::FinalStep;
 use std::path::{Path, PathBuf};
 
@@ -32,18 +32,18 @@ pub struct SampleArgs {
     /// The integrator, its time grid and its starting law.
     #[command(flatten)]
     pub sampler: SamplerArgs,
-    /// Number of steps.
-    #[arg(long, default_value_t = 1000, allow_negative_numbers = true)]
-    pub steps: i64,
+    /// Number of steps, 1 to 1000000.
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = crate::io::limits::step_count)]
+    pub steps: usize,
     /// Early-stopping time t_min (pbm: the gap 1 − t_max).
     #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
     pub t_min: f32,
-    /// Final output: denoised (posterior mean at t_min) or state (Y at t_min as it is).
-    #[arg(long = "final", default_value = "denoised")]
-    pub final_step: String,
-    /// Number of samples.
-    #[arg(long, default_value_t = 256, allow_negative_numbers = true)]
-    pub n_samples: i64,
+    /// Final output.
+    #[arg(long = "final", value_enum, default_value_t = FinalName::Denoised)]
+    pub final_step: FinalName,
+    /// Number of samples (at least 1).
+    #[arg(long, default_value_t = 256, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
+    pub n_samples: usize,
     /// Seed of the random streams (sample j uses the xoshiro256++ stream jumped j times).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -72,6 +72,15 @@ pub struct SampleArgs {
     pub score: ScoreChoiceArgs,
 }
 
+/// What a run outputs at t_min, under the names the command line uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FinalName {
+    /// The posterior mean at t_min (Tweedie's denoising step).
+    Denoised,
+    /// The state Y at t_min as it is.
+    State,
+}
+
 impl SampleArgs {
     /// The path-valued flags (for manifests and `reproduce`).
     pub fn path_flags(&mut self) -> Vec<PathFlag<'_>> {
@@ -88,39 +97,21 @@ impl SampleArgs {
     }
 }
 
-fn positive_count(name: &str, value: i64) -> Result<usize> {
-    if value < 1 {
-        bail!("--{name} must be at least 1, got {value}");
-    }
-    usize::try_from(value).map_err(|_| anyhow::anyhow!("--{name} {value} is too large"))
-}
-
-/// `--steps`: at least 1 and at most [`crate::io::limits::MAX_STEPS`].
-fn step_count(value: i64) -> Result<usize> {
-    let steps = positive_count("steps", value)?;
-    let most = crate::io::limits::MAX_STEPS;
-    if steps > most {
-        bail!("--steps {steps} is more than {most}: a finer f32 time grid would repeat times (its steps would round to zero)");
-    }
-    Ok(steps)
-}
-
 /// Builds the sampling configuration from the command line, for data of dimension `dim`.
 pub fn sample_config(args: &SampleArgs, dim: usize) -> Result<SampleConfig> {
     let process = args.process.resolve()?;
     let integrator = args.sampler.integrator()?;
     let spacing = args.sampler.spacing(&process, &integrator)?;
-    let final_step = match args.final_step.as_str() {
-        "denoised" => FinalStep::Denoise,
-        "state" => FinalStep::State,
-        other => bail!("unknown --final '{other}' (expected denoised or state)"),
+    let final_step = match args.final_step {
+        FinalName::Denoised => FinalStep::Denoise,
+        FinalName::State => FinalStep::State,
     };
-    let n_samples = positive_count("n-samples", args.n_samples)?;
+    let n_samples = args.n_samples;
     crate::io::limits::require_memory(
         &format!("--n-samples {n_samples} (d = {dim})"),
         crate::io::limits::product(&[n_samples, 8 * dim + 64]),
     )?;
-    let steps = step_count(args.steps)?;
+    let steps = args.steps;
     if args.plot_trajectories.is_some() {
         crate::io::limits::require_memory(
             &format!("--plot-trajectories over {steps} steps (d = {dim})"),
@@ -201,7 +192,7 @@ pub fn run_summary(
         "prior": prior,
         "steps": config.steps,
         "t_min": config.t_min,
-        "final": args.final_step,
+        "final": crate::usage::choice_name(args.final_step),
     });
     if let (Some(summary), serde_json::Value::Object(rule)) = (
         summary.as_object_mut(),
@@ -286,7 +277,7 @@ pub fn run(args: &SampleArgs) -> Result<String> {
         text("prior"),
         config.steps,
         config.t_min,
-        args.final_step,
+        crate::usage::choice_name(args.final_step),
         100.0 * summary.within_radius,
         100.0 * summary.memorized_fraction,
         summary.median_nearest,

@@ -41,9 +41,9 @@ pub struct ScoreOptions {
     /// The forward process.
     #[command(flatten)]
     pub process: ProcessArgs,
-    /// Quantity: score, weights (B×N), mean, denoiser (noise prediction), drift (pbm).
-    #[arg(long, default_value = "score")]
-    pub what: String,
+    /// Quantity.
+    #[arg(long, value_enum, default_value_t = Quantity::Score)]
+    pub what: Quantity,
     /// The score (for --what score).
     #[command(flatten)]
     pub score: ScoreChoiceArgs,
@@ -72,7 +72,7 @@ pub fn score_queries(
     t: f32,
     options: &ScoreOptions,
 ) -> Result<Matrix> {
-    let quantity = Quantity::parse(&options.what)?;
+    let quantity = options.what;
     let spec = options.process.resolve()?;
     let score = options.score.resolve(data.cols())?;
     evaluate(data, queries, &spec, &score, t, quantity, options.threads)
@@ -93,21 +93,17 @@ impl ScoreArgs {
 /// Runs `score`; returns the report.
 pub fn run(args: &ScoreArgs) -> Result<String> {
     Format::for_output(&args.out)?;
-    Quantity::parse(&args.options.what)?;
+    let what = crate::usage::choice_name(args.options.what);
     let spec = args.options.process.resolve()?;
     let data = read_matrix(&args.data)?;
     let queries = read_matrix(&args.queries)?;
-    let width = if args.options.what == "weights" {
+    let width = if args.options.what == Quantity::Weights {
         data.rows()
     } else {
         data.cols()
     };
     crate::io::limits::require_memory(
-        &format!(
-            "--what {} for {} queries",
-            args.options.what,
-            queries.rows()
-        ),
+        &format!("--what {what} for {} queries", queries.rows()),
         crate::io::limits::product(&[queries.rows(), width, 8]),
     )?;
     let out = score_queries(data.view(), queries.view(), args.t, &args.options)?;
@@ -116,7 +112,7 @@ pub fn run(args: &ScoreArgs) -> Result<String> {
     let mut summary = serde_json::json!({
         "rows": out.rows(),
         "cols": out.cols(),
-        "what": args.options.what,
+        "what": what,
         "t": args.t,
         "process": describe(&spec),
         "score": score_spec::describe(&score, data.cols()),
@@ -136,7 +132,7 @@ pub fn run(args: &ScoreArgs) -> Result<String> {
         "wrote {} rows × {} columns ({} at t = {}, {}, {}) to {}",
         out.rows(),
         out.cols(),
-        args.options.what,
+        what,
         args.t,
         describe(&spec),
         score_spec::describe(&score, data.cols()),

@@ -19,7 +19,7 @@ use super::table::Table;
 use crate::data::synthetic::GaussianMixture;
 use crate::matrix::Matrix;
 use crate::sampling::sample::with_threads;
-use crate::sampling::score_spec::{kernel_rule, MAX_DIM};
+use crate::sampling::score_spec::{kernel_rule, KernelRuleName, MAX_DIM};
 use anyhow::{bail, Result};
 use clap::Args;
 use rayon::prelude::*;
@@ -30,10 +30,14 @@ use smoothscore_core::{
 /// Options of `experiment density`.
 #[derive(Clone, Debug, Args)]
 pub struct DensityArgs {
-    /// Laws with a known density (comma-separated): gaussian (N(0, I₂)), gmm-ring (8 × N(·, 0.1²)
-    /// on a circle of radius 2).
-    #[arg(long, value_delimiter = ',', default_value = "gaussian,gmm-ring")]
-    pub datasets: Vec<String>,
+    /// Laws with a known density (comma-separated).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "gaussian,gmm-ring"
+    )]
+    pub datasets: Vec<LawName>,
     /// Training-set sizes N (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = "32,128,512")]
     pub n_trains: Vec<usize>,
@@ -44,28 +48,34 @@ pub struct DensityArgs {
     #[arg(long, default_value_t = 0.01)]
     pub t: f32,
     /// Fresh draws of p₀ for the Monte Carlo KL and NLL.
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, default_value_t = 1024, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub held_out: usize,
     /// Kernel points M (Gauss–Hermite in d = 2).
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, u16::MAX.into()))]
     pub kernel_points: usize,
     /// Grid cells per √t (the normaliser's Riemann sum; its error is ~e^{−2π²c²} for smooth
     /// Gaussian bumps).
     #[arg(long, default_value_t = 1.5)]
     pub cells_per_sigma: f64,
     /// Most grid points per axis (a cap on the cost).
-    #[arg(long, default_value_t = 400)]
+    #[arg(long, default_value_t = 400, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub max_grid: usize,
 }
 
-fn law(name: &str) -> Result<GaussianMixture> {
-    Ok(match name {
-        "gaussian" => GaussianMixture::gaussian(vec![0.0, 0.0], 1.0),
-        "gmm-ring" => GaussianMixture::ring8(),
-        other => bail!(
-            "unknown data set '{other}' for experiment density (expected gaussian or gmm-ring)"
-        ),
-    })
+/// The laws with a known density of `experiment density` (`--datasets`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LawName {
+    /// N(0, I₂).
+    Gaussian,
+    /// 8 × N(·, 0.1² I₂) on a circle of radius 2.
+    GmmRing,
+}
+
+fn law(name: LawName) -> GaussianMixture {
+    match name {
+        LawName::Gaussian => GaussianMixture::gaussian(vec![0.0, 0.0], 1.0),
+        LawName::GmmRing => GaussianMixture::ring8(),
+    }
 }
 
 /// The kernel points (w_j, ξ_j) of `rule` in d = 2 (one point ξ = 0 when h = 0).
@@ -221,7 +231,7 @@ pub fn run(args: &DensityArgs, seed: u64, threads: usize) -> Result<Vec<Table>> 
     if !(args.cells_per_sigma.is_finite() && args.cells_per_sigma > 0.0) || args.max_grid < 2 {
         bail!("--cells-per-sigma must be > 0 and --max-grid ≥ 2");
     }
-    let rule = kernel_rule("auto", args.kernel_points as i64, seed, 2)?;
+    let rule = kernel_rule(KernelRuleName::Auto, args.kernel_points, seed, 2)?;
     let mut kl_table = Table::new(
         "density_kl",
         &["dataset", "n_train", "bandwidth", "t"],
@@ -250,7 +260,8 @@ pub fn run(args: &DensityArgs, seed: u64, threads: usize) -> Result<Vec<Table>> 
     );
     with_threads(threads, || -> Result<()> {
         for (d, name) in args.datasets.iter().enumerate() {
-            let truth = law(name)?;
+            let truth = law(*name);
+            let name = crate::usage::choice_name(*name);
             let held_out = truth.sample(args.held_out, seed ^ 0x5eed ^ d as u64)?;
             // (N, h*, KL(h*), KL(0)) per N.
             let mut per_n: Vec<(f64, f64, f64, f64)> = Vec::new();

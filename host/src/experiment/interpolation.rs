@@ -84,7 +84,7 @@ impl Run {
 #[derive(Clone, Debug, Args)]
 pub struct InterpolationArgs {
     /// Number of training points n on the line (spacing Δ = 1, centred at 0).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub n_points: usize,
     /// Ambient dimensions d (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = "2")]
@@ -96,7 +96,7 @@ pub struct InterpolationArgs {
     #[arg(long, default_value_t = 0.3)]
     pub bandwidth: f32,
     /// Kernel points M of the kernel-smoothed score.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, u16::MAX.into()))]
     pub kernel_points: usize,
     /// Start times t₀ (comma-separated: a sweep; the Brownian process's horizon is t₀).
     #[arg(long, value_delimiter = ',', default_value = "0.1,10", alias = "t0")]
@@ -111,20 +111,20 @@ pub struct InterpolationArgs {
     #[arg(long, default_value_t = 1e-4)]
     pub t_min: f32,
     /// Steps (geometric grid from t₀ to t_min).
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, allow_negative_numbers = true, value_parser = crate::io::limits::step_count)]
     pub steps: usize,
     /// Samples per score.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub n_samples: usize,
     /// Histogram bins over [p_first − Δ/2, p_last + Δ/2] (45: width Δ/9, points mid-bin).
-    #[arg(long, default_value_t = 45)]
+    #[arg(long, default_value_t = 45, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub bins: usize,
     /// ε: an endpoint within ε·Δ of a point is on it; farther, it is in a gap (or a new cluster:
     /// ≥ 5 endpoints and ≥ 4× the uniform expectation within ±ε·Δ).
     #[arg(long, default_value_t = 0.05, alias = "between-margin", value_parser = crate::io::limits::non_negative)]
     pub epsilon: f64,
     /// Points on the circle of the circle runs (arc spacing Δ = 1, d = 2; 0: none).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub circle_points: usize,
 }
 
@@ -339,8 +339,12 @@ pub fn run(args: &InterpolationArgs, seed: u64, threads: usize) -> Result<Vec<Ta
             period: None,
         };
         let line_data = LineData::new(&line.origin, &line.direction, &line.positions)?;
-        let rule =
-            crate::sampling::score_spec::kernel_rule("auto", args.kernel_points as i64, seed, dim)?;
+        let rule = crate::sampling::score_spec::kernel_rule(
+            crate::sampling::score_spec::KernelRuleName::Auto,
+            args.kernel_points,
+            seed,
+            dim,
+        )?;
         let dataset = Dataset::new(line.points.values(), dim)?;
         for (first_config, (&start, &t0, &integrator)) in args
             .starts
@@ -544,8 +548,12 @@ fn circle(args: &InterpolationArgs, seed: u64, threads: usize) -> Result<Table> 
     let starts = initial_states(&points, Start::Mixture, t0, args.n_samples, seed);
     let process = Process::Brownian { horizon: t0 };
     let exact = EmpiricalScore::new(Dataset::new(points.values(), 2)?, process)?;
-    let rule =
-        crate::sampling::score_spec::kernel_rule("auto", args.kernel_points as i64, seed, 2)?;
+    let rule = crate::sampling::score_spec::kernel_rule(
+        crate::sampling::score_spec::KernelRuleName::Auto,
+        args.kernel_points,
+        seed,
+        2,
+    )?;
     let mut table = Table::new(
         "interpolation_circle",
         &["points", "t0", "integrator", "score"],

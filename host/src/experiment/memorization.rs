@@ -7,7 +7,7 @@
 //! to the training points' own).
 
 use super::euler_maruyama_run;
-use super::sources::{self, Source};
+use super::sources::{self, Source, SourceName};
 use super::table::{Cell, Table};
 use crate::matrix::Matrix;
 use crate::metrics::distances::mmd_rbf;
@@ -15,7 +15,7 @@ use crate::metrics::memorization::{median, memorization, DEFAULT_EPSILON};
 use crate::metrics::recall::{knn_precision_recall, mean_nearest_distance, DEFAULT_K};
 use crate::sampling::process_spec::ProcessSpec;
 use crate::sampling::sample::draw_samples;
-use crate::sampling::score_spec::{kernel_rule, ScoreSpec};
+use crate::sampling::score_spec::{kernel_rule, KernelRuleName, ScoreSpec};
 use anyhow::Result;
 use clap::Args;
 use smoothscore_core::{Bandwidth, Process};
@@ -23,9 +23,14 @@ use smoothscore_core::{Bandwidth, Process};
 /// Options of `experiment memorization`.
 #[derive(Clone, Debug, Args)]
 pub struct MemorizationArgs {
-    /// Data sets (comma-separated): default, gmm-ring, mnist.
-    #[arg(long, value_delimiter = ',', default_value = "default,gmm-ring")]
-    pub datasets: Vec<String>,
+    /// Data sets (comma-separated).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "default,gmm-ring"
+    )]
+    pub datasets: Vec<SourceName>,
     /// Bandwidths h (comma-separated; 0 is the exact score). In units of the data's RMS spread
     /// per coordinate, so one sweep fits 2-D sets and images alike.
     #[arg(
@@ -35,16 +40,16 @@ pub struct MemorizationArgs {
     )]
     pub bandwidths: Vec<f32>,
     /// Samples per bandwidth.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub n_samples: usize,
     /// Reverse-SDE steps (VP linear, Euler–Maruyama, geometric grid to t_min = 10⁻³).
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, allow_negative_numbers = true, value_parser = crate::io::limits::step_count)]
     pub steps: usize,
     /// Kernel points M.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, u16::MAX.into()))]
     pub kernel_points: usize,
     /// Training points taken from MNIST (the rest of the test split is held out).
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 2000, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub mnist_train: usize,
     /// ε of the memorization tolerance τ = ε·(median nearest-neighbour spacing of the training
     /// set): near copies are within τ of a training point, and the ratio rule d₁/d₂ < 1/3 counts
@@ -118,7 +123,7 @@ pub fn run(args: &MemorizationArgs, seed: u64, threads: usize) -> Result<Vec<Tab
     );
     for name in &args.datasets {
         let Source { train, held_out } =
-            sources::load(name, seed, args.mnist_train, args.mnist.dir.as_deref())?;
+            sources::load(*name, seed, args.mnist_train, args.mnist.dir.as_deref())?;
         let spread = coordinate_spread(&train) as f32;
         for &relative in &args.bandwidths {
             if !(relative.is_finite() && relative >= 0.0) {
@@ -130,7 +135,12 @@ pub fn run(args: &MemorizationArgs, seed: u64, threads: usize) -> Result<Vec<Tab
             } else {
                 ScoreSpec::Kernel {
                     bandwidth: Bandwidth::Constant { bandwidth },
-                    rule: kernel_rule("auto", args.kernel_points as i64, seed, train.cols())?,
+                    rule: kernel_rule(
+                        KernelRuleName::Auto,
+                        args.kernel_points,
+                        seed,
+                        train.cols(),
+                    )?,
                 }
             };
             let config = euler_maruyama_run(
@@ -143,7 +153,7 @@ pub fn run(args: &MemorizationArgs, seed: u64, threads: usize) -> Result<Vec<Tab
             );
             let samples = draw_samples(&train, &config)?;
             let mut row: Vec<Cell> = vec![
-                name.as_str().into(),
+                crate::usage::choice_name(*name).into(),
                 train.rows().into(),
                 train.cols().into(),
                 f64::from(relative).into(),

@@ -219,14 +219,14 @@ impl Experiment {
 /// The files an experiment reads: the MNIST IDX files when a data set is `mnist` (the
 /// synthetic sets are generated from the seed, which the manifest records).
 fn inputs(which: &Experiment) -> Vec<FileArg> {
-    let (datasets, mnist): (&[String], _) = match which {
+    let (datasets, mnist): (&[sources::SourceName], _) = match which {
         Experiment::Memorization(options) => (&options.datasets, &options.mnist),
         Experiment::Pbm(options) => (&options.datasets, &options.mnist),
         Experiment::Interpolation(_) | Experiment::Variance(_) | Experiment::Density(_) => {
             return Vec::new()
         }
     };
-    if !datasets.iter().any(|d| d == "mnist") {
+    if !datasets.contains(&sources::SourceName::Mnist) {
         return Vec::new();
     }
     let given = mnist.dir.as_deref();

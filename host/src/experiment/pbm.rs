@@ -5,12 +5,12 @@
 
 use super::euler_maruyama_run;
 use super::memorization::{coordinate_spread, sample_metrics, SAMPLE_METRICS};
-use super::sources::{self, Source};
+use super::sources::{self, Source, SourceName};
 use super::table::{Cell, Table};
 use crate::metrics::memorization::DEFAULT_EPSILON;
 use crate::sampling::process_spec::ProcessSpec;
 use crate::sampling::sample::draw_samples;
-use crate::sampling::score_spec::{kernel_rule, ScoreSpec};
+use crate::sampling::score_spec::{kernel_rule, KernelRuleName, ScoreSpec};
 use anyhow::Result;
 use clap::Args;
 use smoothscore_core::{Bandwidth, Process};
@@ -18,21 +18,26 @@ use smoothscore_core::{Bandwidth, Process};
 /// Options of `experiment pbm`.
 #[derive(Clone, Debug, Args)]
 pub struct PbmArgs {
-    /// Data sets (comma-separated): funnel50, gmm50 (or any of `experiment memorization`'s).
-    #[arg(long, value_delimiter = ',', default_value = "funnel50,gmm50")]
-    pub datasets: Vec<String>,
+    /// Data sets (comma-separated).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "funnel50,gmm50"
+    )]
+    pub datasets: Vec<SourceName>,
     /// Bandwidth of the smoothed runs, in units of the data's RMS spread per coordinate.
     #[arg(long, default_value_t = 0.3)]
     pub bandwidth: f32,
     /// Samples per run.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub n_samples: usize,
     /// Euler–Maruyama steps (geometric grids: toward t_min = 10⁻³ for VP, toward t = 1 − 10⁻³
     /// for the pinned process).
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, allow_negative_numbers = true, value_parser = crate::io::limits::step_count)]
     pub steps: usize,
     /// Kernel points M (antithetic quasi-random in d = 50).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, u16::MAX.into()))]
     pub kernel_points: usize,
     /// σ of the pinned Brownian motion.
     #[arg(long, default_value_t = 1.0)]
@@ -53,11 +58,11 @@ pub fn run(args: &PbmArgs, seed: u64, threads: usize) -> Result<Vec<Table>> {
         &SAMPLE_METRICS,
     );
     for name in &args.datasets {
-        let Source { train, held_out } = sources::load(name, seed, 0, args.mnist.dir.as_deref())?;
+        let Source { train, held_out } = sources::load(*name, seed, 0, args.mnist.dir.as_deref())?;
         let bandwidth = args.bandwidth * coordinate_spread(&train) as f32;
         let smoothed = ScoreSpec::Kernel {
             bandwidth: Bandwidth::Constant { bandwidth },
-            rule: kernel_rule("auto", args.kernel_points as i64, seed, train.cols())?,
+            rule: kernel_rule(KernelRuleName::Auto, args.kernel_points, seed, train.cols())?,
         };
         let processes = [
             ("vp", ProcessSpec::Reverse(Process::VP_LINEAR)),
@@ -74,7 +79,7 @@ pub fn run(args: &PbmArgs, seed: u64, threads: usize) -> Result<Vec<Table>> {
                     euler_maruyama_run(process, score, args.steps, args.n_samples, seed, threads);
                 let samples = draw_samples(&train, &config)?;
                 let mut row: Vec<Cell> = vec![
-                    name.as_str().into(),
+                    crate::usage::choice_name(*name).into(),
                     process_name.into(),
                     score_name.into(),
                     args.epsilon.into(),

@@ -4,7 +4,7 @@ use crate::data::builtin::default_2d;
 use crate::data::synthetic::{funnel, two_moons, GaussianMixture};
 use crate::io::idx::{load_images, IdxOptions};
 use crate::matrix::Matrix;
-use anyhow::{bail, Result};
+use anyhow::Result;
 use std::path::{Path, PathBuf};
 
 /// Training data and held-out data of one law.
@@ -47,30 +47,45 @@ pub fn mnist(train: usize, given: Option<&Path>) -> Result<Source> {
     Ok(source)
 }
 
-/// The named source: `default` (the built-in 64 points; held out: 512 fresh two-moons draws),
-/// `gmm-ring` (128 training points, 512 held out), `funnel50` and `gmm50` (512 and 512), `mnist`
-/// (see [`mnist`]; `mnist_dir` is `--mnist`).
-pub fn load(name: &str, seed: u64, mnist_train: usize, mnist_dir: Option<&Path>) -> Result<Source> {
+/// The data sets of `experiment memorization` and `experiment pbm` (`--datasets`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SourceName {
+    /// The built-in 64 points; held out: 512 fresh two-moons draws.
+    Default,
+    /// 8 Gaussians on a circle: 128 training points, 512 held out.
+    GmmRing,
+    /// Neal's funnel in d = 50: 512 training points, 512 held out.
+    Funnel50,
+    /// The 10-component GMM in d = 50: 512 training points, 512 held out.
+    Gmm50,
+    /// MNIST training images (--mnist-train of them, --mnist), test images held out.
+    Mnist,
+}
+
+/// The source `name` (`mnist`: see [`mnist`]; `mnist_dir` is `--mnist`).
+pub fn load(
+    name: SourceName,
+    seed: u64,
+    mnist_train: usize,
+    mnist_dir: Option<&Path>,
+) -> Result<Source> {
     Ok(match name {
-        "mnist" => mnist(mnist_train, mnist_dir)?,
-        "default" => Source {
+        SourceName::Mnist => mnist(mnist_train, mnist_dir)?,
+        SourceName::Default => Source {
             train: default_2d()?,
             held_out: two_moons(512, 0.015, seed ^ 0x5eed)?,
         },
-        "gmm-ring" => Source {
+        SourceName::GmmRing => Source {
             train: GaussianMixture::ring8().sample(128, seed)?,
             held_out: GaussianMixture::ring8().sample(512, seed ^ 0x5eed)?,
         },
-        "funnel50" => Source {
+        SourceName::Funnel50 => Source {
             train: funnel(512, 50, seed)?,
             held_out: funnel(512, 50, seed ^ 0x5eed)?,
         },
-        "gmm50" => Source {
+        SourceName::Gmm50 => Source {
             train: GaussianMixture::ten_components(50).sample(512, seed)?,
             held_out: GaussianMixture::ten_components(50).sample(512, seed ^ 0x5eed)?,
         },
-        other => bail!(
-            "unknown data set '{other}' (expected default, gmm-ring, funnel50, gmm50 or mnist)"
-        ),
     })
 }

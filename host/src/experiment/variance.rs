@@ -27,16 +27,16 @@ pub struct VarianceArgs {
     #[arg(long, value_delimiter = ',', default_value = "0,0.1,0.3")]
     pub bandwidths: Vec<f32>,
     /// Training points N per resample.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub n_train: usize,
     /// Resampled training sets R.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub resamples: usize,
     /// Query points per (t, h), drawn from p_t.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub queries: usize,
     /// Kernel points M (Gauss–Hermite in d = 2).
-    #[arg(long, default_value_t = 36)]
+    #[arg(long, default_value_t = 36, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, u16::MAX.into()))]
     pub kernel_points: usize,
 }
 
@@ -355,8 +355,12 @@ pub fn run(args: &VarianceArgs, seed: u64) -> Result<Vec<Table>> {
     if args.resamples < 2 || args.queries == 0 || args.n_train == 0 {
         anyhow::bail!("--resamples must be ≥ 2 and --queries, --n-train ≥ 1");
     }
-    let rule =
-        crate::sampling::score_spec::kernel_rule("auto", args.kernel_points as i64, seed, 2)?;
+    let rule = crate::sampling::score_spec::kernel_rule(
+        crate::sampling::score_spec::KernelRuleName::Auto,
+        args.kernel_points,
+        seed,
+        2,
+    )?;
     let mut bias_table = Table::new(
         "variance_bias",
         &["dataset", "t", "bandwidth"],

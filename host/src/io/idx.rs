@@ -8,8 +8,8 @@ use flate2::read::GzDecoder;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// How pixel bytes become values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How pixel bytes become values (`--scale`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum PixelScale {
     /// p/255 ∈ [0, 1].
     Unit,

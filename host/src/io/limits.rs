@@ -118,6 +118,61 @@ pub fn thread_count(text: &str) -> std::result::Result<usize, String> {
     Ok(threads)
 }
 
+/// clap value parser of a count: a whole number from `least` to `most`, written in digits.
+/// Its errors say what is wrong in a few words (clap puts the flag and the value before them):
+/// `1e9` "is not a whole number in digits (write 1000000000)", `0` "must be at least 1".
+///
+/// ```
+/// let parse = smoothscore::io::limits::count(1, 10);
+/// assert_eq!(parse("7"), Ok(7));
+/// assert_eq!(parse("0").unwrap_err(), "must be at least 1");
+/// assert_eq!(parse("11").unwrap_err(), "must be at most 10");
+/// assert!(parse("1e3").unwrap_err().contains("(write 1000)"));
+/// ```
+pub fn count(
+    least: usize,
+    most: usize,
+) -> impl Fn(&str) -> std::result::Result<usize, String> + Clone + Send + Sync + 'static {
+    move |text: &str| {
+        let text = text.trim();
+        let value = match text.parse::<usize>() {
+            Ok(value) => value,
+            Err(_) if text.bytes().all(|b| b.is_ascii_digit()) && !text.is_empty() => {
+                return Err(format!("must be at most {most}"));
+            }
+            Err(_) => {
+                return Err(match text.parse::<f64>() {
+                    Ok(value) if value < least as f64 => format!("must be at least {least}"),
+                    Ok(value) if value.is_finite() && value.fract() == 0.0 => {
+                        format!("is not a whole number in digits (write {value:.0})")
+                    }
+                    _ => "is not a whole number".to_owned(),
+                });
+            }
+        };
+        if value < least {
+            return Err(format!("must be at least {least}"));
+        }
+        if value > most {
+            return Err(format!("must be at most {most}"));
+        }
+        Ok(value)
+    }
+}
+
+/// clap value parser of `--steps`: a [`count`] from 1 to [`MAX_STEPS`].
+pub fn step_count(text: &str) -> std::result::Result<usize, String> {
+    count(1, MAX_STEPS)(text).map_err(|error| {
+        if error.contains("at most") {
+            format!(
+                "{error}: a finer f32 time grid would repeat times (its steps would round to zero)"
+            )
+        } else {
+            error
+        }
+    })
+}
+
 /// clap value parser of a finite number ≥ 0 (`--radius`, `--margin`).
 pub fn non_negative(text: &str) -> std::result::Result<f64, String> {
     let value: f64 = text
@@ -199,6 +254,17 @@ mod tests {
     fn value_parsers_refuse_what_they_must() {
         assert_eq!(thread_count("8"), Ok(8));
         assert!(thread_count("1000000").unwrap_err().contains("at most"));
+        assert_eq!(step_count("1000"), Ok(1000));
+        assert!(step_count("1000000000")
+            .unwrap_err()
+            .contains("at most 1000000: a finer"));
+        assert_eq!(step_count("-2").unwrap_err(), "must be at least 1");
+        assert!(step_count("1e9").unwrap_err().contains("write 1000000000"));
+        assert_eq!(step_count("x").unwrap_err(), "is not a whole number");
+        assert_eq!(
+            count(0, 5)("99999999999999999999999").unwrap_err(),
+            "must be at most 5"
+        );
         assert_eq!(non_negative("0.5"), Ok(0.5));
         assert!(non_negative("NaN").is_err());
         assert!(non_negative("-100").is_err());

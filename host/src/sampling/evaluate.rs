@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use smoothscore_core::{Dataset, DriftField, EmpiricalScore, PinnedBrownianMotion, ScoreField};
 
 /// The quantity to evaluate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Quantity {
     /// s_t(x) (reverse processes) — d columns.
     Score,
@@ -22,22 +22,6 @@ pub enum Quantity {
     Denoiser,
     /// Föllmer drift u(x, t) (pinned only) — d columns.
     Drift,
-}
-
-impl Quantity {
-    /// Parses `score`, `weights`, `mean`, `denoiser` or `drift`.
-    pub fn parse(name: &str) -> Result<Self> {
-        Ok(match name {
-            "score" => Quantity::Score,
-            "weights" => Quantity::Weights,
-            "mean" => Quantity::Mean,
-            "denoiser" => Quantity::Denoiser,
-            "drift" => Quantity::Drift,
-            other => {
-                bail!("unknown --what '{other}' (expected score, weights, mean, denoiser or drift)")
-            }
-        })
-    }
 }
 
 /// Query rows per parallel task of the batched score (a multiple of the core's query block).

@@ -1,7 +1,7 @@
 //! The forward process a run uses, as chosen on the command line.
 
-use anyhow::{bail, Result};
-use clap::Args;
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
 use smoothscore_core::{Integrator, Process, Spacing};
 
 /// The processes the CLI knows: the core's forward processes plus the pinned Brownian motion.
@@ -40,15 +40,39 @@ impl ProcessSpec {
     }
 }
 
+/// The forward processes, under the names the command line uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProcessName {
+    /// Variance preserving (--schedule linear or cosine).
+    Vp,
+    /// Ornstein–Uhlenbeck, dX = −X dt + √2 dB, to --horizon (default 5).
+    Ou,
+    /// Variance exploding, σ geometric from --sigma-min to --sigma-max.
+    Ve,
+    /// Brownian motion, dX = dB, to --horizon (default 10).
+    Brownian,
+    /// The pinned Brownian motion (Föllmer drift), σ = --pbm-sigma, simulated forward.
+    Pbm,
+}
+
+/// The VP noise schedules, under the names the command line uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScheduleName {
+    /// β(t) linear from --beta-min to --beta-max.
+    Linear,
+    /// Nichol and Dhariwal's cosine schedule (T = 0.999).
+    Cosine,
+}
+
 /// The options that choose the forward process (flattened into each command's `Args`).
 #[derive(Clone, Debug, PartialEq, Args)]
 pub struct ProcessArgs {
-    /// Forward process: vp, ou, ve, brownian, pbm (pinned Brownian motion).
-    #[arg(long, default_value = "vp")]
-    pub process: String,
-    /// VP schedule: linear or cosine.
-    #[arg(long, default_value = "linear")]
-    pub schedule: String,
+    /// Forward process.
+    #[arg(long, value_enum, default_value_t = ProcessName::Vp)]
+    pub process: ProcessName,
+    /// VP schedule.
+    #[arg(long, value_enum, default_value_t = ScheduleName::Linear)]
+    pub schedule: ScheduleName,
     /// β_min of the linear VP schedule.
     #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     pub beta_min: f32,
@@ -72,26 +96,25 @@ pub struct ProcessArgs {
 impl ProcessArgs {
     /// Resolves the options into a validated process.
     pub fn resolve(&self) -> Result<ProcessSpec> {
-        let process = match self.process.as_str() {
-            "vp" => match self.schedule.as_str() {
-                "linear" => Process::VpLinear {
+        let process = match self.process {
+            ProcessName::Vp => match self.schedule {
+                ScheduleName::Linear => Process::VpLinear {
                     beta_min: self.beta_min,
                     beta_max: self.beta_max,
                 },
-                "cosine" => Process::VP_COSINE,
-                other => bail!("unknown --schedule '{other}' (expected linear or cosine)"),
+                ScheduleName::Cosine => Process::VP_COSINE,
             },
-            "ou" => Process::OrnsteinUhlenbeck {
+            ProcessName::Ou => Process::OrnsteinUhlenbeck {
                 horizon: self.horizon.unwrap_or(5.0),
             },
-            "ve" => Process::VeGeometric {
+            ProcessName::Ve => Process::VeGeometric {
                 sigma_min: self.sigma_min,
                 sigma_max: self.sigma_max,
             },
-            "brownian" => Process::Brownian {
+            ProcessName::Brownian => Process::Brownian {
                 horizon: self.horizon.unwrap_or(10.0),
             },
-            "pbm" => {
+            ProcessName::Pbm => {
                 if !(self.pbm_sigma.is_finite() && self.pbm_sigma > 0.0) {
                     bail!(
                         "--pbm-sigma must be a positive number, got {}",
@@ -102,11 +125,10 @@ impl ProcessArgs {
                     sigma: self.pbm_sigma,
                 });
             }
-            other => bail!("unknown --process '{other}' (expected vp, ou, ve, brownian or pbm)"),
         };
         process
             .validate()
-            .map_err(|e| anyhow::anyhow!("process {}: {e}", self.process))?;
+            .with_context(|| format!("process {}", crate::usage::choice_name(self.process)))?;
         Ok(ProcessSpec::Reverse(process))
     }
 }

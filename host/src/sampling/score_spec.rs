@@ -7,7 +7,7 @@ use crate::manifest::{PathFlag, PathValue};
 use crate::matrix::MatrixView;
 use crate::sampling::network::TrainedNetwork;
 use anyhow::{anyhow, bail, Result};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use smoothscore_core::kernel_points::{MAX_GAUSS_HERMITE_DIM, MAX_ORDER};
 use smoothscore_core::{
     AnyScore, Bandwidth, Dataset, EmpiricalScore, KernelRule, KernelSmoothedScore, LineData,
@@ -37,31 +37,66 @@ pub enum ScoreSpec {
     Network(&'static TrainedNetwork),
 }
 
+/// The scores, under the names the command line uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScoreName {
+    /// The exact empirical score s_t^N.
+    Exact,
+    /// The kernel-smoothed score K_h * s_t^N (--bandwidth, --kernel-points, --kernel-rule).
+    Kernel,
+    /// Chen's piecewise-linear ESF (collinear data, --process brownian).
+    Pl,
+    /// Chen's smoothed PL-ESF, δ_t = κ√t (--kappa; collinear data, --process brownian).
+    SmoothedPl,
+    /// A trained network (--net FILE.safetensors from `smoothscore train`).
+    Net,
+}
+
+/// The kernel bandwidth modes, under the names the command line uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BandwidthMode {
+    /// h = H at every t.
+    Const,
+    /// h_t = H·σ_t.
+    Sigma,
+}
+
+/// The kernel rules, under the names the command line uses (see [`kernel_rule`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KernelRuleName {
+    /// d ≤ 3 and M ≥ 2^d: Gauss–Hermite of n = min(⌊M^{1/d}⌋, 10) points per axis, n^d ≤ M in
+    /// all; otherwise quasi-random, 2⌈M/2⌉ points.
+    Auto,
+    /// Tensor-product Gauss–Hermite, M = n^d with n ≤ 10 per axis, d ≤ 3.
+    GaussHermite,
+    /// Antithetic quasi-random points, M even.
+    Quasi,
+    /// Seeded Monte Carlo points (--kernel-seed).
+    Mc,
+}
+
 /// Command-line options that choose the score.
 #[derive(Clone, Debug, Args)]
 pub struct ScoreChoiceArgs {
-    /// Score: exact, kernel (kernel-smoothed), pl (piecewise-linear ESF), smoothed-pl (Chen)
-    /// or net (a trained network, --net).
-    #[arg(long, default_value = "exact")]
-    pub score: String,
+    /// Score.
+    #[arg(long, value_enum, default_value_t = ScoreName::Exact)]
+    pub score: ScoreName,
     /// The trained network of --score net (.safetensors from `smoothscore train`).
     #[arg(long)]
     pub net: Option<PathBuf>,
     /// Kernel bandwidth H: h = H (const) or h_t = H·σ_t (sigma).
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub bandwidth: f32,
-    /// Bandwidth mode: const or sigma.
-    #[arg(long, default_value = "const")]
-    pub bandwidth_mode: String,
-    /// Kernel points M (cost: M exact scores per smoothed score). gauss-hermite needs M = n^d
-    /// with n ≤ 10 per axis; reports name the M actually used.
-    #[arg(long, default_value_t = 64, allow_negative_numbers = true)]
-    pub kernel_points: i64,
-    /// Kernel rule: auto (d ≤ 3 and M ≥ 2^d: Gauss–Hermite of n = min(⌊M^{1/d}⌋, 10) points
-    /// per axis, n^d ≤ M in all; otherwise quasi-random, 2⌈M/2⌉ points), gauss-hermite (M = n^d, n ≤ 10,
-    /// d ≤ 3), quasi (antithetic quasi-random, M even) or mc (seeded Monte Carlo).
-    #[arg(long, default_value = "auto")]
-    pub kernel_rule: String,
+    /// Bandwidth mode.
+    #[arg(long, value_enum, default_value_t = BandwidthMode::Const)]
+    pub bandwidth_mode: BandwidthMode,
+    /// Kernel points M, 1 to 65535 (cost: M exact scores per smoothed score). gauss-hermite
+    /// needs M = n^d with n ≤ 10 per axis; reports name the M actually used.
+    #[arg(long, default_value_t = 64, value_parser = crate::io::limits::count(1, u16::MAX.into()))]
+    pub kernel_points: usize,
+    /// Kernel rule.
+    #[arg(long, value_enum, default_value_t = KernelRuleName::Auto)]
+    pub kernel_rule: KernelRuleName,
     /// Seed of the Monte Carlo kernel points (the same points at every step).
     #[arg(long, default_value_t = 0)]
     pub kernel_seed: u64,
@@ -79,15 +114,15 @@ impl ScoreChoiceArgs {
     /// Resolves the options for data of dimension `dim` (`--score net` reads and checks the
     /// network, its dimension included).
     pub fn resolve(&self, dim: usize) -> Result<ScoreSpec> {
-        if self.net.is_some() && self.score != "net" {
+        if self.net.is_some() && self.score != ScoreName::Net {
             bail!(
                 "--net is read with --score net only (got --score {})",
-                self.score
+                crate::usage::choice_name(self.score)
             );
         }
-        match self.score.as_str() {
-            "exact" => Ok(ScoreSpec::Exact),
-            "net" => {
+        match self.score {
+            ScoreName::Exact => Ok(ScoreSpec::Exact),
+            ScoreName::Net => {
                 let Some(path) = &self.net else {
                     bail!("--score net needs --net FILE.safetensors (from `smoothscore train`)");
                 };
@@ -95,36 +130,32 @@ impl ScoreChoiceArgs {
                 network.check_dim(dim)?;
                 Ok(ScoreSpec::Network(network))
             }
-            "pl" => Ok(ScoreSpec::Line(LineScoreKind::PiecewiseLinear)),
-            "smoothed-pl" => Ok(ScoreSpec::Line(LineScoreKind::Smoothed {
+            ScoreName::Pl => Ok(ScoreSpec::Line(LineScoreKind::PiecewiseLinear)),
+            ScoreName::SmoothedPl => Ok(ScoreSpec::Line(LineScoreKind::Smoothed {
                 kappa: self.kappa,
             })),
-            "kernel" => {
-                let bandwidth = match self.bandwidth_mode.as_str() {
-                    "const" => Bandwidth::Constant {
+            ScoreName::Kernel => {
+                let bandwidth = match self.bandwidth_mode {
+                    BandwidthMode::Const => Bandwidth::Constant {
                         bandwidth: self.bandwidth,
                     },
-                    "sigma" => Bandwidth::SigmaTied {
+                    BandwidthMode::Sigma => Bandwidth::SigmaTied {
                         ratio: self.bandwidth * self.bandwidth,
                     },
-                    other => bail!("unknown --bandwidth-mode '{other}' (expected const or sigma)"),
                 };
                 if !(self.bandwidth.is_finite() && self.bandwidth >= 0.0) {
                     bail!("--bandwidth must be a number ≥ 0, got {}", self.bandwidth);
                 }
                 let rule =
-                    kernel_rule(&self.kernel_rule, self.kernel_points, self.kernel_seed, dim)?;
+                    kernel_rule(self.kernel_rule, self.kernel_points, self.kernel_seed, dim)?;
                 Ok(ScoreSpec::Kernel { bandwidth, rule })
-            }
-            other => {
-                bail!("unknown --score '{other}' (expected exact, kernel, pl, smoothed-pl or net)")
             }
         }
     }
 }
 
-/// The kernel rule named `name` with `points` points in dimension `dim`. `auto` picks by this
-/// table (M asked, n per axis; the report names the M used):
+/// The kernel rule `name` with `points` points (1 to 65535) in dimension `dim`. `auto` picks by
+/// this table (M asked, n per axis; the report names the M used):
 ///
 /// | d | M | rule | M used |
 /// |---|---|---|---|
@@ -135,14 +166,26 @@ impl ScoreChoiceArgs {
 /// Gauss–Hermite is exact for polynomials of degree < 2n per axis and converges spectrally for
 /// smooth integrands, so within its limit it beats M quasi-random points; above the limit
 /// (n > 10 per axis) `gauss-hermite` is an error that says the limit.
-pub fn kernel_rule(name: &str, points: i64, seed: u64, dim: usize) -> Result<KernelRule> {
-    if !(1..=i64::from(u16::MAX)).contains(&points) {
+///
+/// ```
+/// use smoothscore::sampling::score_spec::{kernel_rule, KernelRuleName};
+/// use smoothscore_core::KernelRule;
+/// let rule = kernel_rule(KernelRuleName::Auto, 64, 0, 2).unwrap();
+/// assert_eq!(rule, KernelRule::GaussHermite { order: 8 });
+/// assert!(kernel_rule(KernelRuleName::Quasi, 7, 0, 2).is_err());
+/// ```
+pub fn kernel_rule(
+    name: KernelRuleName,
+    points: usize,
+    seed: u64,
+    dim: usize,
+) -> Result<KernelRule> {
+    if !(1..=usize::from(u16::MAX)).contains(&points) {
         bail!("--kernel-points must be in 1..=65535, got {points}");
     }
-    let points = points as usize;
     let gauss_hermite = |order: usize| KernelRule::GaussHermite { order: order as u8 };
     Ok(match name {
-        "auto" => {
+        KernelRuleName::Auto => {
             let per_axis = (2..=MAX_ORDER)
                 .take_while(|n| n.checked_pow(dim as u32).is_some_and(|m| m <= points))
                 .last();
@@ -151,7 +194,7 @@ pub fn kernel_rule(name: &str, points: i64, seed: u64, dim: usize) -> Result<Ker
                 _ => quasi(points.div_ceil(2) * 2)?,
             }
         }
-        "gauss-hermite" => {
+        KernelRuleName::GaussHermite => {
             if dim > MAX_GAUSS_HERMITE_DIM {
                 bail!("gauss-hermite is a tensor-product rule for d ≤ {MAX_GAUSS_HERMITE_DIM} (the data has d = {dim}); use quasi or mc");
             }
@@ -166,14 +209,11 @@ pub fn kernel_rule(name: &str, points: i64, seed: u64, dim: usize) -> Result<Ker
                 _ => bail!("gauss-hermite needs --kernel-points = n^{dim} (n ≤ {MAX_ORDER} per axis) in d = {dim}, got {points}"),
             }
         }
-        "quasi" => quasi(points)?,
-        "mc" => KernelRule::MonteCarlo {
+        KernelRuleName::Quasi => quasi(points)?,
+        KernelRuleName::Mc => KernelRule::MonteCarlo {
             points: points as u16,
             seed,
         },
-        other => {
-            bail!("unknown --kernel-rule '{other}' (expected auto, gauss-hermite, quasi or mc)")
-        }
     })
 }
 
