@@ -156,15 +156,15 @@ impl Candidate {
 }
 
 /// The training set: positions p_k = k − (n − 1)/2 along a seeded random unit direction.
-struct LineSet {
-    direction: Vec<f32>,
-    origin: Vec<f32>,
-    positions: Vec<f32>,
-    points: Matrix,
+pub(crate) struct LineSet {
+    pub(crate) direction: Vec<f32>,
+    pub(crate) origin: Vec<f32>,
+    pub(crate) positions: Vec<f32>,
+    pub(crate) points: Matrix,
 }
 
 impl LineSet {
-    fn new(n_points: usize, dim: usize, seed: u64) -> Result<Self> {
+    pub(crate) fn new(n_points: usize, dim: usize, seed: u64) -> Result<Self> {
         let mut rng = SampleStreams::new(seed ^ 0x11e5)
             .next()
             .ok_or_else(|| anyhow!("no random stream"))?;
@@ -187,7 +187,8 @@ impl LineSet {
         })
     }
 
-    fn position(&self, x: &[f32]) -> f64 {
+    /// The position u·x along the line (its origin is 0).
+    pub(crate) fn position(&self, x: &[f32]) -> f64 {
         x.iter()
             .zip(&self.direction)
             .map(|(&a, &u)| f64::from(a) * f64::from(u))
@@ -252,7 +253,7 @@ fn histogram(positions: &[f64], first: f64, last: f64, bins: usize) -> Vec<(f64,
 
 /// x_{t₀}: for `Mixture` x_i + √t₀ z with i uniform, for `Prior` √t₀ z; sample j uses random
 /// stream j.
-fn initial_states(
+pub(crate) fn initial_states(
     points: &Matrix,
     start: Start,
     t0: f32,
@@ -518,7 +519,7 @@ fn start_name(start: Start) -> &'static str {
 }
 
 /// Start positions holding all but ~10⁻³² of either start law.
-fn bracket(points: &[f64], t0: f32) -> (f64, f64) {
+pub(crate) fn bracket(points: &[f64], t0: f32) -> (f64, f64) {
     let reach = 12.0 * f64::from(t0).sqrt() + 1.0;
     (points[0] - reach, points[points.len() - 1] + reach)
 }
@@ -613,7 +614,7 @@ fn circle(args: &InterpolationArgs, seed: u64, threads: usize) -> Result<Table> 
 
 /// Integrates every start over the sampler's grid (sample j draws its SDE noise from stream j of
 /// `seed`); returns the states at the checkpoint indices.
-fn integrate<S: ScoreField + Sync>(
+pub(crate) fn integrate<S: ScoreField + Sync>(
     sampler: &ReverseSampler,
     field: &S,
     starts: &[Vec<f32>],

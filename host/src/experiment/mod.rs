@@ -4,6 +4,10 @@
 pub mod density;
 pub mod interpolation;
 pub mod memorization;
+#[cfg(feature = "train")]
+pub mod network_smoothing;
+#[cfg(feature = "train")]
+pub mod networks;
 pub mod pbm;
 pub mod replicates;
 pub mod sources;
@@ -160,6 +164,15 @@ fn plot(which: &Experiment, tables: &[Table], path: &std::path::Path) -> Result<
             false,
             false,
         ),
+        #[cfg(feature = "train")]
+        Experiment::NetworkSmoothing(_) => (
+            "best-fitting delta_t of the smoothed PL-ESF to the networks' scores",
+            "t",
+            "delta_t (Chen: proportional to sqrt t)",
+            series(&tables[0], &["score", "weight_decay"], "t", "best_delta"),
+            true,
+            true,
+        ),
         Experiment::Pbm(_) => (
             "exact → kernel-smoothed score: memorization against fidelity",
             "memorized fraction",
@@ -192,6 +205,9 @@ pub enum Experiment {
     Density(density::DensityArgs),
     /// Vargas et al.: VP-SDE vs pinned Brownian motion on funnel and GMM (d = 50), exact and smoothed.
     Pbm(pbm::PbmArgs),
+    /// Chen: trained two-layer ReLU networks vs the smoothed PL-ESF (best δ_t, its exponent, endpoints).
+    #[cfg(feature = "train")]
+    NetworkSmoothing(network_smoothing::NetworkSmoothingArgs),
 }
 
 impl Experiment {
@@ -200,7 +216,7 @@ impl Experiment {
         match self {
             Experiment::Memorization(options) => Some(&mut options.mnist),
             Experiment::Pbm(options) => Some(&mut options.mnist),
-            Experiment::Interpolation(_) | Experiment::Variance(_) | Experiment::Density(_) => None,
+            _ => None,
         }
     }
 
@@ -212,6 +228,8 @@ impl Experiment {
             Experiment::Variance(_) => "variance",
             Experiment::Density(_) => "density",
             Experiment::Pbm(_) => "pbm",
+            #[cfg(feature = "train")]
+            Experiment::NetworkSmoothing(_) => "network-smoothing",
         }
     }
 }
@@ -222,9 +240,7 @@ fn inputs(which: &Experiment) -> Vec<FileArg> {
     let (datasets, mnist): (&[sources::SourceName], _) = match which {
         Experiment::Memorization(options) => (&options.datasets, &options.mnist),
         Experiment::Pbm(options) => (&options.datasets, &options.mnist),
-        Experiment::Interpolation(_) | Experiment::Variance(_) | Experiment::Density(_) => {
-            return Vec::new()
-        }
+        _ => return Vec::new(),
     };
     if !datasets.contains(&sources::SourceName::Mnist) {
         return Vec::new();
@@ -259,6 +275,10 @@ pub fn run(args: &ExperimentArgs) -> Result<String> {
                 Experiment::Variance(options) => variance::run(options, seed),
                 Experiment::Density(options) => density::run(options, seed, args.threads),
                 Experiment::Pbm(options) => pbm::run(options, seed, args.threads),
+                #[cfg(feature = "train")]
+                Experiment::NetworkSmoothing(options) => {
+                    network_smoothing::run(options, seed, args.threads)
+                }
             }
         })
     })??;

@@ -7,7 +7,8 @@
 //!   frequencies, and the size checks made before anything is allocated.
 //! - [`objective`]: the training examples (network input, target, weight λ(t)) of denoising
 //!   score matching (ε-prediction) and of Föllmer-drift matching for the pinned process.
-//! - `model`, `train` (feature `train`): the candle MLP, AdamW, and the training loop with its
+//! - `model`, `fused`, `adamw`, `train` (feature `train`): the candle MLP, its fused
+//!   bias and activation ops, AdamW in one pass per variable, and the training loop with its
 //!   per-time-bucket loss curve.
 //!
 //! The parameterization (the docs of [`objective`] say why): a reverse process trains
@@ -15,7 +16,11 @@
 //! and the score is s = −ε̂/σ_t; the pinned Brownian motion trains the drift u(x, t) on the
 //! bridge target (X₁ − X_t)/(1 − t) with λ(t) = 1 − t.
 
+#[cfg(feature = "train")]
+pub mod adamw;
 pub mod architecture;
+#[cfg(feature = "train")]
+pub mod fused;
 #[cfg(feature = "train")]
 pub mod model;
 pub mod objective;

@@ -1,12 +1,15 @@
 //! The MLP as candle tensors, for training only (feature `train`): the same layers, layout and
 //! activations as the core's [`smoothscore_core::Network`], with candle's autodiff. Sampling
 //! never runs this forward pass; [`Mlp::flat_weights`] hands the trained values to the core.
+//!
+//! Each layer is `Linear`'s matmul x Wᵀ followed by [`super::fused`]'s bias and activation
+//! ops: candle's own arithmetic element for element, forward and backward, in fewer passes.
 
+use super::fused::{add_bias, apply};
 use anyhow::{bail, Result};
 use candle_core::{Device, Tensor, Var};
-use candle_nn::{Linear, Module};
 use rand_core::RngCore;
-use smoothscore_core::{Activation, NetworkShape};
+use smoothscore_core::NetworkShape;
 
 /// The trainable layers: per layer l, W_l [out, in] and b_l [out] as candle variables.
 #[derive(Debug)]
@@ -77,12 +80,9 @@ impl Mlp {
     pub fn forward(&self, input: &Tensor) -> Result<Tensor> {
         let mut h = input.clone();
         for (l, (w, b)) in self.layers.iter().enumerate() {
-            h = Linear::new(w.as_tensor().clone(), Some(b.as_tensor().clone())).forward(&h)?;
+            h = add_bias(&h.matmul(&w.as_tensor().t()?)?, b.as_tensor())?;
             if l < self.shape.depth {
-                h = match self.shape.activation {
-                    Activation::Relu => h.relu()?,
-                    Activation::Silu => h.silu()?,
-                };
+                h = apply(self.shape.activation, &h)?;
             }
         }
         Ok(h)

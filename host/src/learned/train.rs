@@ -1,5 +1,5 @@
 //! The training loop (feature `train`): seeded batches of [`Objective`] examples, AdamW
-//! (candle-nn) with a cosine, linear or constant learning rate, and a fixed per-time-bucket
+//! (candle-nn's, fused: [`super::adamw`]) with a cosine, linear or constant learning rate, and a fixed per-time-bucket
 //! evaluation of the loss on training and held-out points every `eval_every` steps.
 //!
 //! Random streams (xoshiro256++ of `seed`, jumped as [`SampleStreams`]): 0 the initial weights,
@@ -10,6 +10,7 @@
 //! element is one sequential dot product whatever the split, so the thread count does not
 //! change the bits either (tests compare 1 and 2 threads).
 
+use super::adamw::FusedAdamW;
 use super::architecture::{network_shape, time_frequencies, training_bytes};
 use super::model::Mlp;
 use super::objective::{Buffers, Objective, Preconditioning};
@@ -18,7 +19,7 @@ use crate::sampling::network::TrainedNetwork;
 use crate::sampling::process_spec::ProcessSpec;
 use anyhow::{anyhow, bail, Result};
 use candle_core::{Device, Tensor};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use candle_nn::ParamsAdamW;
 use rand_core::RngCore;
 use smoothscore_core::rng::{fill_standard_normal, SampleStreams};
 use std::collections::BTreeMap;
@@ -380,7 +381,7 @@ pub fn train(
         bail!("no random stream");
     };
     let model = Mlp::init(shape, &mut init_rng)?;
-    let mut optimizer = AdamW::new(
+    let mut optimizer = FusedAdamW::new(
         model.vars(),
         ParamsAdamW {
             lr: settings.lr,

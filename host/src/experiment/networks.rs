@@ -1,0 +1,91 @@
+//! Score networks trained inside the learned-score experiments (feature `train`): one recipe
+//! (architecture and optimisation flags shared by `network-smoothing` and
+//! `effective-bandwidth`), trained with [`crate::learned::train::train`] exactly as
+//! `smoothscore train` does, with nothing held out and one loss evaluation at the end.
+
+use crate::learned::train::{train, ArchitectureSettings, LearningRateSchedule, TrainSettings};
+use crate::matrix::MatrixView;
+use crate::sampling::network::TrainedNetwork;
+use crate::sampling::process_spec::ProcessSpec;
+use anyhow::{bail, Result};
+use clap::Args;
+use smoothscore_core::Process;
+
+/// The networks' architecture and training options.
+#[derive(Clone, Debug, Args)]
+pub struct NetworkRecipe {
+    /// Hidden units of the networks.
+    #[arg(long, default_value_t = 256)]
+    pub width: usize,
+    /// Hidden layers of the networks (1: a two-layer network).
+    #[arg(long, default_value_t = 1)]
+    pub depth: usize,
+    /// Hidden-layer activation of the networks: relu or silu.
+    #[arg(long, default_value = "relu")]
+    pub activation: String,
+    /// Fourier time features K of the networks.
+    #[arg(long, default_value_t = 8)]
+    pub time_features: usize,
+    /// Optimizer steps per network.
+    #[arg(long, default_value_t = 4000)]
+    pub train_steps: usize,
+    /// Examples per optimizer step.
+    #[arg(long, default_value_t = 256)]
+    pub batch: usize,
+    /// AdamW learning rate (cosine schedule).
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+}
+
+/// A trained network and its final training loss (mean over the time buckets).
+pub struct TrainedRun {
+    /// The network.
+    pub network: TrainedNetwork,
+    /// Its final training loss.
+    pub final_loss: f64,
+}
+
+/// Trains a network of `recipe` with weight decay `weight_decay` on `points` for `process`
+/// (training times down to `t_min`), from `seed`, on the current rayon pool.
+pub fn train_network(
+    points: MatrixView<'_>,
+    process: Process,
+    recipe: &NetworkRecipe,
+    weight_decay: f64,
+    t_min: f32,
+    seed: u64,
+) -> Result<TrainedRun> {
+    if !(weight_decay.is_finite() && weight_decay >= 0.0) {
+        bail!("--weight-decays must be numbers ≥ 0, got {weight_decay}");
+    }
+    let trained = train(
+        points,
+        ProcessSpec::Reverse(process),
+        &ArchitectureSettings {
+            width: recipe.width,
+            depth: recipe.depth,
+            activation: recipe.activation.clone(),
+            time_features: recipe.time_features,
+        },
+        &TrainSettings {
+            steps: recipe.train_steps,
+            batch: recipe.batch,
+            lr: recipe.lr,
+            schedule: LearningRateSchedule::Cosine,
+            weight_decay,
+            seed,
+            eval_every: recipe.train_steps.max(1),
+            validation_fraction: 0.0,
+            t_min,
+        },
+        |_, _| {},
+    )?;
+    let final_loss = trained
+        .history
+        .last()
+        .map_or(f64::NAN, |point| point.train_mean());
+    Ok(TrainedRun {
+        network: trained.network,
+        final_loss,
+    })
+}
