@@ -109,6 +109,7 @@ fn step_count(value: i64) -> Result<usize> {
 pub fn sample_config(args: &SampleArgs, dim: usize) -> Result<SampleConfig> {
     let process = args.process.resolve()?;
     let integrator = args.sampler.integrator()?;
+    crate::sampling::sampler_spec::check_pairing(&process, &integrator)?;
     let spacing = args.sampler.spacing(&process, &integrator)?;
     let final_step = match args.final_step.as_str() {
         "denoised" => FinalStep::Denoise,
