@@ -65,7 +65,7 @@ def sample(
     s_noise: Optional[Float] = None,
     s_tmin: Optional[Float] = None,
     s_tmax: Optional[Float] = None,
-    grid: Literal["auto", "uniform", "geometric", "karras"] = "auto",
+    grid: Literal["auto", "uniform", "geometric", "karras", "cosine"] = "auto",
     rho: Float = 7.0,
     prior: Literal["auto", "standard", "moment-matched"] = "auto",
     steps: int = 1000,

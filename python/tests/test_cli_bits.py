@@ -61,7 +61,7 @@ def test_score_matches_the_cli(run_cli, tmp_path, data_files, options):
 SAMPLE_CASES = [
     dict(steps=50),
     dict(steps=40, sampler="heun", final="state"),
-    dict(steps=40, sampler="euler", process="ve", grid="uniform"),
+    dict(steps=40, sampler="euler", process="brownian", grid="uniform"),
     dict(steps=30, process="ou", seed=11, t_min=0.01),
     dict(steps=30, process="pbm"),
     dict(steps=20, score="kernel", bandwidth=0.1, kernel_points=4),

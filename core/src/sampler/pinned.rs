@@ -36,9 +36,14 @@ impl PinnedSampler {
                 upper: 1.0,
             });
         }
-        if let Spacing::Karras { .. } = spacing {
+        let feature = match spacing {
+            Spacing::Karras { .. } => Some("the Karras noise-level grid"),
+            Spacing::Cosine { .. } => Some("the cosine noise-level grid"),
+            _ => None,
+        };
+        if let Some(feature) = feature {
             return Err(Error::Unsupported {
-                feature: "the Karras noise-level grid",
+                feature,
                 process: "pinned Brownian motion",
             });
         }

@@ -101,6 +101,7 @@ impl SampleArgs {
 pub fn sample_config(args: &SampleArgs, dim: usize) -> Result<SampleConfig> {
     let process = args.process.resolve()?;
     let integrator = args.sampler.integrator()?;
+    crate::sampling::sampler_spec::check_pairing(&process, &integrator)?;
     let spacing = args.sampler.spacing(&process, &integrator)?;
     let final_step = match args.final_step {
         FinalName::Denoised => FinalStep::Denoise,
