@@ -3,34 +3,12 @@
 
 mod common;
 
-use common::smoothscore;
+use common::{experiment_tables, smoothscore};
 use serde_json::Value;
 
 /// Runs `experiment NAME ARGS --replicates 2 --json`; returns the tables.
 fn run(name: &str, args: &[&str]) -> serde_json::Map<String, Value> {
-    let dir = tempfile::tempdir().unwrap();
-    let mut all = vec![
-        "experiment",
-        name,
-        "--replicates",
-        "2",
-        "--json",
-        "--out-dir",
-        "out",
-    ];
-    all.extend(args);
-    let output = smoothscore(dir.path(), &all);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let csv = std::fs::read_dir(dir.path().join("out")).unwrap().count();
-    assert!(csv >= 3, "the tables' CSV and JSON files and the manifest");
-    match serde_json::from_slice(&output.stdout).unwrap() {
-        Value::Object(tables) => tables,
-        other => panic!("not an object of tables: {other}"),
-    }
+    experiment_tables(name, args)
 }
 
 /// Checks `table` has `rows` rows, the `keys` and for each metric `m` the columns `m`,

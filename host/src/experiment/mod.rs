@@ -2,6 +2,8 @@
 //! folder, aligned text on stdout). One module per experiment.
 
 pub mod density;
+#[cfg(feature = "train")]
+pub mod effective_bandwidth;
 pub mod interpolation;
 pub mod memorization;
 #[cfg(feature = "train")]
@@ -173,6 +175,20 @@ fn plot(which: &Experiment, tables: &[Table], path: &std::path::Path) -> Result<
             true,
             true,
         ),
+        #[cfg(feature = "train")]
+        Experiment::EffectiveBandwidth(_) => (
+            "bandwidth h* of the kernel-smoothed score closest to each network",
+            "t",
+            "h* / RMS spread",
+            series(
+                &tables[0],
+                &["n_train", "weight_decay"],
+                "t",
+                "best_bandwidth",
+            ),
+            true,
+            false,
+        ),
         Experiment::Pbm(_) => (
             "exact → kernel-smoothed score: memorization against fidelity",
             "memorized fraction",
@@ -208,6 +224,9 @@ pub enum Experiment {
     /// Chen: trained two-layer ReLU networks vs the smoothed PL-ESF (best δ_t, its exponent, endpoints).
     #[cfg(feature = "train")]
     NetworkSmoothing(network_smoothing::NetworkSmoothingArgs),
+    /// Gabriel et al. vs learning: the kernel bandwidth h* that matches trained networks, and memorization.
+    #[cfg(feature = "train")]
+    EffectiveBandwidth(effective_bandwidth::EffectiveBandwidthArgs),
 }
 
 impl Experiment {
@@ -230,6 +249,8 @@ impl Experiment {
             Experiment::Pbm(_) => "pbm",
             #[cfg(feature = "train")]
             Experiment::NetworkSmoothing(_) => "network-smoothing",
+            #[cfg(feature = "train")]
+            Experiment::EffectiveBandwidth(_) => "effective-bandwidth",
         }
     }
 }
@@ -278,6 +299,10 @@ pub fn run(args: &ExperimentArgs) -> Result<String> {
                 #[cfg(feature = "train")]
                 Experiment::NetworkSmoothing(options) => {
                     network_smoothing::run(options, seed, args.threads)
+                }
+                #[cfg(feature = "train")]
+                Experiment::EffectiveBandwidth(options) => {
+                    effective_bandwidth::run(options, seed, args.threads)
                 }
             }
         })

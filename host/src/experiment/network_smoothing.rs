@@ -49,7 +49,7 @@ pub struct NetworkSmoothingArgs {
     #[arg(long, default_value_t = 2)]
     pub dim: usize,
     /// AdamW weight decays λ of the networks (comma-separated: a sweep).
-    #[arg(long, value_delimiter = ',', default_value = "0,0.3,3")]
+    #[arg(long, value_delimiter = ',', default_value = "0,0.01,0.1")]
     pub weight_decays: Vec<f64>,
     /// The networks.
     #[command(flatten)]
