@@ -30,6 +30,17 @@ pub struct Work<'a> {
     pub total: u64,
 }
 
+impl<'a> Work<'a> {
+    /// Work on `threads` threads (0: all cores) under a bar `label` of `total` units.
+    pub fn new(threads: usize, label: &'a str, total: usize) -> Self {
+        Work {
+            threads,
+            label,
+            total: total as u64,
+        }
+    }
+}
+
 /// `task(state, item)` for every item of `items`, in parallel as `work` says, in the items'
 /// order. Each worker thread makes its own `state` with `init` (scratch space that should not
 /// be allocated per item); the bar advances by `units(&item)` as each item finishes.
@@ -37,7 +48,7 @@ pub struct Work<'a> {
 /// ```
 /// use rayon::prelude::*;
 /// use smoothscore::parallel::{map_with_progress, Work};
-/// let work = Work { threads: 2, label: "rows", total: 10 };
+/// let work = Work::new(2, "rows", 10);
 /// let rows: Vec<u64> = (0..10).collect();
 /// let sums = map_with_progress(
 ///     work,
@@ -84,7 +95,7 @@ where
 /// ```
 /// use rayon::prelude::*;
 /// use smoothscore::parallel::{map_rows, Work};
-/// let squares = map_rows(Work { threads: 1, label: "rows", total: 4 }, (0..4u32).into_par_iter(), |x| x * x);
+/// let squares = map_rows(Work::new(1, "rows", 4), (0..4u32).into_par_iter(), |x| x * x);
 /// assert_eq!(squares.unwrap(), [0, 1, 4, 9]);
 /// ```
 pub fn map_rows<I, R>(

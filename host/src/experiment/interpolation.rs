@@ -627,11 +627,7 @@ fn integrate<S: ScoreField + Sync>(
         .collect();
     let grid = *sampler.grid();
     let dim = field.dim();
-    let work = Work {
-        threads,
-        label: "samples",
-        total: starts.len() as u64,
-    };
+    let work = Work::new(threads, "samples", starts.len());
     let per_sample = map_with_progress(
         work,
         starts.par_iter().zip(streams),

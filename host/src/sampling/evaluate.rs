@@ -85,11 +85,7 @@ pub fn score_blocks(
     let dim = dataset.dim();
     let block = ROWS_PER_TASK * dim;
     let simd = crate::simd::Simd::detect();
-    let work = Work {
-        threads,
-        label: "queries",
-        total: (queries.len() / dim.max(1)) as u64,
-    };
+    let work = Work::new(threads, "queries", queries.len() / dim.max(1));
     let items = out.par_chunks_mut(block).zip(queries.par_chunks(block));
     let failed = map_with_progress(
         work,
@@ -111,11 +107,7 @@ pub fn each_row(
     evaluate_row: impl Fn(&[f32], &mut [f32]) -> Result<(), smoothscore_core::Error> + Sync,
 ) -> Result<Matrix> {
     let mut out = Matrix::zeros(queries.rows(), out_cols);
-    let work = Work {
-        threads,
-        label: "queries",
-        total: queries.rows() as u64,
-    };
+    let work = Work::new(threads, "queries", queries.rows());
     let items = out
         .values_mut()
         .par_chunks_mut(out_cols.max(1))

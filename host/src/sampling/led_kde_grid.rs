@@ -92,11 +92,7 @@ pub fn led_kde_on_grid(
     } else {
         xs.iter().map(|&x| vec![x as f32]).collect()
     };
-    let work = Work {
-        threads,
-        label: "grid points",
-        total: queries.len() as u64,
-    };
+    let work = Work::new(threads, "grid points", queries.len());
     let logs = map_rows(work, queries.par_iter(), |q| {
         smoothed.led_kde_log_density(t, q).map(f64::from)
     })?;

@@ -286,11 +286,7 @@ where
         + Sync,
 {
     let dim = out.cols();
-    let work = Work {
-        threads,
-        label: "samples",
-        total: streams.len() as u64,
-    };
+    let work = Work::new(threads, "samples", streams.len());
     let items = out
         .values_mut()
         .par_chunks_mut(dim)
@@ -344,11 +340,7 @@ where
         + Sync,
 {
     let dim = out.cols();
-    let work = Work {
-        threads,
-        label: "samples",
-        total: streams.len() as u64,
-    };
+    let work = Work::new(threads, "samples", streams.len());
     let threads = if threads == 0 {
         rayon::current_num_threads()
     } else {
