@@ -26,8 +26,8 @@ fn reduce_eight(lanes: &[f32; 8]) -> f32 {
     ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))
 }
 
-/// Sums the 16 lanes in a fixed tree: lane j with lane j + 8, then [`reduce_eight`]'s tree.
-/// When only the first 8 lanes are non-zero (d ≤ 8) this is exactly [`reduce_eight`].
+/// Sums the 16 lanes in a fixed tree: lane j with lane j + 8, then `reduce_eight`'s tree.
+/// When only the first 8 lanes are non-zero (d ≤ 8) this is exactly `reduce_eight`.
 #[inline(always)]
 pub fn reduce(lanes: &[f32; LANES]) -> f32 {
     let mut halves = [0.0f32; 8];

@@ -24,6 +24,8 @@
 //! - [`reference`](mod@reference): the f64/192-bit reference and the core's cross-check
 //!   ([`reference::crosscheck`]).
 //! - [`simd`]: the host's SIMD lane vectors and kernel dispatch.
+//! - [`parallel`]: worker pools, the parallel map with a progress bar that every row-by-row
+//!   computation runs through, and the re-run that names a failing row.
 //! - [`progress`]: progress bars.
 //! - [`commands`]: one module per subcommand, each with its clap `Args` and its `run`.
 //! - [`usage`]: clap's usage errors in one line.
@@ -41,6 +43,7 @@ pub mod learned;
 pub mod manifest;
 pub mod matrix;
 pub mod metrics;
+pub mod parallel;
 pub mod plot;
 pub mod progress;
 pub mod reference;

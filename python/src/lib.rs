@@ -1,7 +1,7 @@
 //! `smoothscore._native`: the Python bindings of the smoothscore host library.
 //!
 //! Each function parses its keyword arguments with the CLI command's own clap definition
-//! ([`smoothscore::commands::options::parse_options`]), borrows its arrays ([`arrays::Input`]), releases
+//! ([`smoothscore::commands::options::parse_options`]), borrows its arrays (`arrays::Input`), releases
 //! the GIL and calls the function the CLI command calls on the matrices it read from files —
 //! so the same parameters give the same bits as the CLI.
 

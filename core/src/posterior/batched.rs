@@ -7,8 +7,8 @@
 //! tiles, kept in L2) and up to [`PANEL_BLOCKS`] query blocks go over each panel before the next
 //! one is loaded, so the data is read from memory once per `PANEL_BLOCKS · QUERY_BLOCK` queries;
 //! per tile, the distances of the block's queries share each row chunk
-//! ([`distance::squared_distances_scaled`]) and the weighted sums share them again
-//! ([`softmax::wide_update`]). The B×N logit matrix is never stored, so memory does not grow
+//! (`distance::squared_distances_scaled`) and the weighted sums share them again
+//! (`softmax::wide_update`). The B×N logit matrix is never stored, so memory does not grow
 //! with B·N.
 //!
 //! Every query sees exactly the operations of the single-query path in the same order
@@ -47,7 +47,7 @@ pub(crate) const PACKED_CHUNKS: usize = 256;
 
 /// Posterior means m(x_b) = Σ_i w_i(x_b) x_i for the B queries in `queries` (row-major B×d)
 /// into `out` (B×d), w_i(x) ∝ exp(−‖x − α_t x_i‖² / (2σ_t²)); bit-identical to calling
-/// [`posterior_mean`] on each query. Inlined into its caller, so a host can compile it inside a
+/// [`posterior_mean`](crate::posterior::posterior_mean) on each query. Inlined into its caller, so a host can compile it inside a
 /// `#[target_feature]` function for wider vectors (the same bits: nothing is fused).
 #[inline(always)]
 pub fn posterior_mean_batch(

@@ -25,7 +25,8 @@ use crate::vector_exp;
 ///    lanes (x = 0 past the rows), and at the end Σ_k = [`lanes::reduce`] of column k. Wide
 ///    data: s_k = Σ_j w_j x_jk over the tile's rows in order (from +0), and
 ///    sum_k ← sum_k·scale + s_k.
-/// 6. m(x)_k = Σ_k / [`lanes::reduce`](normaliser); log-normaliser = m + ln(normaliser).
+/// 6. m(x)_k = Σ_k / normaliser, the normaliser summed by [`lanes::reduce`]; log-normaliser =
+///    m + ln(normaliser).
 ///
 /// Error bound: the same as every path's, since it is the same arithmetic (each weight has the
 /// exponential's < 1 ULP, each sum the usual f32 accumulation bound ≲ (d/16 + 4)·ε per term).

@@ -19,7 +19,8 @@ pub mod placement;
 use super::table::{Cell, Table};
 use crate::matrix::Matrix;
 use crate::metrics::ks::{ks_critical_value_95, ks_distance, Law1d};
-use crate::sampling::sample::{with_threads, MAX_DIM};
+use crate::parallel::{map_with_progress, Work};
+use crate::sampling::sample::MAX_DIM;
 use anyhow::{anyhow, bail, Result};
 use clap::{Args, ValueEnum};
 use flow_law::{FlowMapLaw, StartLaw};
@@ -627,37 +628,34 @@ pub(crate) fn integrate<S: ScoreField + Sync>(
         .collect();
     let grid = *sampler.grid();
     let dim = field.dim();
-    let per_sample: Vec<Result<Vec<Vec<f32>>, smoothscore_core::Error>> =
-        with_threads(threads, || {
-            starts
-                .par_iter()
-                .zip(streams)
-                .map_init(
-                    || Workspace::<MAX_DIM>::new(dim).map(Box::new),
-                    |workspace, (start, mut rng)| {
-                        let workspace = workspace.as_mut().map_err(|e| *e)?;
-                        let mut state = start.clone();
-                        let mut recorded = Vec::with_capacity(checkpoints.len());
-                        for k in 0..=grid.steps() {
-                            if checkpoints.contains(&k) {
-                                recorded.push(state.clone());
-                            }
-                            if k < grid.steps() {
-                                sampler.step(
-                                    field,
-                                    grid.time(k),
-                                    grid.time(k + 1),
-                                    &mut state,
-                                    &mut rng,
-                                    workspace,
-                                )?;
-                            }
-                        }
-                        Ok(recorded)
-                    },
-                )
-                .collect()
-        })?;
+    let work = Work::new(threads, "samples", starts.len());
+    let per_sample = map_with_progress(
+        work,
+        starts.par_iter().zip(streams),
+        || Workspace::<MAX_DIM>::new(dim).map(Box::new),
+        |_| 1,
+        |workspace, (start, mut rng)| -> Result<Vec<Vec<f32>>, smoothscore_core::Error> {
+            let workspace = workspace.as_mut().map_err(|e| *e)?;
+            let mut state = start.clone();
+            let mut recorded = Vec::with_capacity(checkpoints.len());
+            for k in 0..=grid.steps() {
+                if checkpoints.contains(&k) {
+                    recorded.push(state.clone());
+                }
+                if k < grid.steps() {
+                    sampler.step(
+                        field,
+                        grid.time(k),
+                        grid.time(k + 1),
+                        &mut state,
+                        &mut rng,
+                        workspace,
+                    )?;
+                }
+            }
+            Ok(recorded)
+        },
+    )?;
     let mut by_checkpoint = vec![Vec::with_capacity(starts.len()); checkpoints.len()];
     for (index, result) in per_sample.into_iter().enumerate() {
         let recorded = result.map_err(|e| anyhow!("sample {index}: {e}"))?;

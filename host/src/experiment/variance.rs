@@ -92,13 +92,11 @@ fn estimate(
     x: &[f32],
     out: &mut [f32],
 ) -> Result<()> {
-    let dataset = Dataset::new(points, dim).map_err(|e| anyhow!("{e}"))?;
-    let exact = EmpiricalScore::new(dataset, Process::Brownian { horizon: 10.0 })
-        .map_err(|e| anyhow!("{e}"))?;
+    let dataset = Dataset::new(points, dim)?;
+    let exact = EmpiricalScore::new(dataset, Process::Brownian { horizon: 10.0 })?;
     let smoothed =
-        KernelSmoothedScore::<MAX_DIM>::new(exact, Bandwidth::Constant { bandwidth }, rule)
-            .map_err(|e| anyhow!("{e}"))?;
-    smoothed.score(t, x, out).map_err(|e| anyhow!("{e}"))
+        KernelSmoothedScore::<MAX_DIM>::new(exact, Bandwidth::Constant { bandwidth }, rule)?;
+    Ok(smoothed.score(t, x, out)?)
 }
 
 /// (bias², variance) averaged over queries from p_t; both unbiased over the R resamples

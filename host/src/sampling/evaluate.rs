@@ -2,8 +2,8 @@
 //! parallel over rows (each row is independent, so the bits do not depend on the thread count).
 
 use crate::matrix::{Matrix, MatrixView};
+use crate::parallel::{first_failure, map_rows, map_with_progress, Work};
 use crate::sampling::process_spec::ProcessSpec;
-use crate::sampling::sample::with_threads;
 use crate::sampling::score_spec::{self, ScoreSpec};
 use anyhow::{anyhow, bail, Result};
 use rayon::prelude::*;
@@ -41,7 +41,6 @@ fn score_batched(
     let dim = dataset.dim();
     process.check_time(t).map_err(|e| anyhow!("--t: {e}"))?;
     let mut out = Matrix::zeros(queries.rows(), dim);
-    let progress = crate::progress::bar(queries.rows() as u64, "queries");
     let failed = score_blocks(
         dataset,
         process,
@@ -49,21 +48,18 @@ fn score_batched(
         queries.values(),
         out.values_mut(),
         threads,
-        &progress,
     )?;
-    progress.finish_and_clear();
     if let Some(task) = failed {
         let field = EmpiricalScore::new(*dataset, *process)?;
         let first_row = task * ROWS_PER_TASK;
-        for (offset, query) in queries.values()[first_row * dim..]
+        let rows = queries.values()[first_row * dim..]
             .chunks_exact(dim)
-            .take(ROWS_PER_TASK)
-            .enumerate()
+            .take(ROWS_PER_TASK);
+        let mut row_out = vec![0.0f32; dim];
+        if let Some((row, e)) =
+            first_failure(first_row, rows, |query| field.score(t, query, &mut row_out))
         {
-            let mut row_out = vec![0.0f32; dim];
-            field
-                .score(t, query, &mut row_out)
-                .map_err(|e| anyhow!("query row {}: {e}", first_row + offset + 1))?;
+            bail!("query row {}: {e}", row + 1);
         }
         bail!(
             "query rows {}–{}: the batched score failed",
@@ -75,9 +71,9 @@ fn score_batched(
 }
 
 /// The exact scores of the row-major `queries` into `out` through the core's batched kernel,
-/// on `threads` workers, one task per [`ROWS_PER_TASK`] rows (`progress` advances by rows).
-/// Returns the index of the first task whose block failed, if any. `smoothscore score` and
-/// `smoothscore bench` both run this, so the benchmark times what the command does.
+/// on `threads` workers, one task per [`ROWS_PER_TASK`] rows (the progress bar advances by
+/// rows). Returns the index of the first task whose block failed, if any. `smoothscore score`
+/// and `smoothscore bench` both run this, so the benchmark times what the command does.
 pub fn score_blocks(
     dataset: &Dataset<'_>,
     process: &smoothscore_core::Process,
@@ -85,21 +81,20 @@ pub fn score_blocks(
     queries: &[f32],
     out: &mut [f32],
     threads: usize,
-    progress: &indicatif::ProgressBar,
 ) -> Result<Option<usize>> {
-    let block = ROWS_PER_TASK * dataset.dim();
+    let dim = dataset.dim();
+    let block = ROWS_PER_TASK * dim;
     let simd = crate::simd::Simd::detect();
-    with_threads(threads, || {
-        out.par_chunks_mut(block)
-            .zip(queries.par_chunks(block))
-            .enumerate()
-            .filter_map(|(task, (block_out, block))| {
-                let result = simd.score_batch(dataset, process, t, block, block_out);
-                progress.inc((block.len() / dataset.dim()) as u64);
-                result.is_err().then_some(task)
-            })
-            .min()
-    })
+    let work = Work::new(threads, "queries", queries.len() / dim.max(1));
+    let items = out.par_chunks_mut(block).zip(queries.par_chunks(block));
+    let failed = map_with_progress(
+        work,
+        items,
+        || (),
+        |(_, block)| (block.len() / dim) as u64,
+        |(), (block_out, block)| simd.score_batch(dataset, process, t, block, block_out),
+    )?;
+    Ok(failed.iter().position(Result::is_err))
 }
 
 /// `evaluate_row(query, row_out)` for every row of `queries` into a rows × `out_cols` matrix, in
@@ -112,16 +107,12 @@ pub fn each_row(
     evaluate_row: impl Fn(&[f32], &mut [f32]) -> Result<(), smoothscore_core::Error> + Sync,
 ) -> Result<Matrix> {
     let mut out = Matrix::zeros(queries.rows(), out_cols);
-    let progress = crate::progress::bar(queries.rows() as u64, "queries");
-    let results: Vec<Result<(), smoothscore_core::Error>> = with_threads(threads, || {
-        out.values_mut()
-            .par_chunks_mut(out_cols.max(1))
-            .zip(queries.values().par_chunks(queries.cols().max(1)))
-            .map(|(row_out, query)| evaluate_row(query, row_out))
-            .inspect(|_| progress.inc(1))
-            .collect()
-    })?;
-    progress.finish_and_clear();
+    let work = Work::new(threads, "queries", queries.rows());
+    let items = out
+        .values_mut()
+        .par_chunks_mut(out_cols.max(1))
+        .zip(queries.values().par_chunks(queries.cols().max(1)));
+    let results = map_rows(work, items, |(row_out, query)| evaluate_row(query, row_out))?;
     for (row, result) in results.into_iter().enumerate() {
         result.map_err(|e| anyhow!("query row {}: {e}", row + 1))?;
     }
@@ -179,9 +170,7 @@ pub fn evaluate<'a>(
             return score_batched(&dataset, &process, t, queries, threads);
         }
     }
-    let mut out = Matrix::zeros(queries.rows(), out_cols);
-    let progress = crate::progress::bar(queries.rows() as u64, "queries");
-    let results: Vec<Result<(), smoothscore_core::Error>> = match *spec {
+    match *spec {
         ProcessSpec::Reverse(process) => {
             if quantity == Quantity::Drift {
                 bail!("--what drift is the pinned Brownian motion's (--process pbm)");
@@ -196,21 +185,19 @@ pub fn evaluate<'a>(
             }
             let line = score_spec::line_for(score, data)?;
             let chosen = score_spec::build(score, dataset, process, line.as_ref())?;
-            with_threads(threads, || {
-                out.values_mut()
-                    .par_chunks_mut(out_cols)
-                    .zip(queries.values().par_chunks(dim))
-                    .map(|(row_out, query)| match quantity {
-                        Quantity::Score => chosen.score(t, query, row_out),
-                        Quantity::Weights => field.weights(t, query, row_out),
-                        Quantity::Mean => field.posterior_mean(t, query, row_out),
-                        Quantity::Denoiser | Quantity::Drift => {
-                            field.noise_prediction(t, query, row_out)
-                        }
-                    })
-                    .inspect(|_| progress.inc(1))
-                    .collect()
-            })?
+            each_row(
+                queries,
+                out_cols,
+                threads,
+                |query, row_out| match quantity {
+                    Quantity::Score => chosen.score(t, query, row_out),
+                    Quantity::Weights => field.weights(t, query, row_out),
+                    Quantity::Mean => field.posterior_mean(t, query, row_out),
+                    Quantity::Denoiser | Quantity::Drift => {
+                        field.noise_prediction(t, query, row_out)
+                    }
+                },
+            )
         }
         ProcessSpec::Pinned { sigma } => {
             let pinned = PinnedBrownianMotion::new(dataset, sigma)?;
@@ -221,22 +208,15 @@ pub fn evaluate<'a>(
             if !matches!(quantity, Quantity::Drift | Quantity::Mean) {
                 bail!("the pinned Brownian motion has --what drift or mean only");
             }
-            with_threads(threads, || {
-                out.values_mut()
-                    .par_chunks_mut(out_cols)
-                    .zip(queries.values().par_chunks(dim))
-                    .map(|(row_out, query)| match quantity {
-                        Quantity::Mean => pinned.terminal_mean(t, query, row_out),
-                        _ => pinned.drift(t, query, row_out),
-                    })
-                    .inspect(|_| progress.inc(1))
-                    .collect()
-            })?
+            each_row(
+                queries,
+                out_cols,
+                threads,
+                |query, row_out| match quantity {
+                    Quantity::Mean => pinned.terminal_mean(t, query, row_out),
+                    _ => pinned.drift(t, query, row_out),
+                },
+            )
         }
-    };
-    progress.finish_and_clear();
-    for (row, result) in results.into_iter().enumerate() {
-        result.map_err(|e| anyhow!("query row {}: {e}", row + 1))?;
     }
-    Ok(out)
 }

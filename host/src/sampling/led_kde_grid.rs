@@ -12,9 +12,9 @@
 //! captured mass.
 
 use crate::matrix::Matrix;
-use crate::sampling::sample::with_threads;
+use crate::parallel::{map_rows, Work};
 use crate::sampling::score_spec::MAX_DIM;
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
 use smoothscore_core::{
     Bandwidth, Dataset, EmpiricalScore, KernelRule, KernelSmoothedScore, Process,
@@ -92,19 +92,14 @@ pub fn led_kde_on_grid(
     } else {
         xs.iter().map(|&x| vec![x as f32]).collect()
     };
-    let progress = crate::progress::bar(queries.len() as u64, "grid points");
-    let logs: Vec<Result<f32, smoothscore_core::Error>> = with_threads(threads, || {
-        queries
-            .par_iter()
-            .map(|q| smoothed.led_kde_log_density(t, q))
-            .inspect(|_| progress.inc(1))
-            .collect()
+    let work = Work::new(threads, "grid points", queries.len());
+    let logs = map_rows(work, queries.par_iter(), |q| {
+        smoothed.led_kde_log_density(t, q).map(f64::from)
     })?;
-    progress.finish_and_clear();
     let logs: Vec<f64> = logs
         .into_iter()
-        .map(|r| r.map(f64::from).map_err(|e| anyhow!("LED-KDE: {e}")))
-        .collect::<Result<_>>()?;
+        .collect::<Result<_, _>>()
+        .context("LED-KDE")?;
     let ny = ys.len().max(1);
     let trapezoid = |index: usize| -> f64 {
         let end = |i: usize, n: usize| if i == 0 || i + 1 == n { 0.5 } else { 1.0 };

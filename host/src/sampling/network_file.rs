@@ -1,6 +1,6 @@
 //! The `.safetensors` file of a trained network: one F32 tensor per layer weight and bias
-//! (`layers.{l}.weight` [out, in], `layers.{l}.bias` [out], PyTorch's `Linear` layout),
-//! `time_frequencies` [K], `data_mean` [d], `data_std` [] and the metadata: the format tag, the
+//! (`layers.{l}.weight` \[out, in\], `layers.{l}.bias` \[out\], PyTorch's `Linear` layout),
+//! `time_frequencies` \[K\], `data_mean` \[d\], `data_std` \[\] and the metadata: the format tag, the
 //! architecture, the process, the parameterization, the normalisation and the training settings
 //! (`train.*`).
 //!
@@ -368,7 +368,7 @@ pub fn read(path: &Path) -> Result<TrainedNetwork> {
 /// same bytes and name is read once.
 static LOADED: Mutex<Vec<(Vec<u8>, &'static TrainedNetwork)>> = Mutex::new(Vec::new());
 
-/// [`read`], kept for the rest of the process (see [`LOADED`]).
+/// [`read`], kept for the rest of the process (see `LOADED`).
 pub fn load(path: &Path) -> Result<&'static TrainedNetwork> {
     use sha2::{Digest, Sha256};
     let bytes = crate::io::limits::read_bounded(path, MAX_NETWORK_BYTES, "network")?;

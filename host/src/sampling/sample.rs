@@ -14,11 +14,12 @@
 //! ([`MomentMatched`], what `sample --prior auto` picks for Brownian motion and VE).
 
 use crate::matrix::{Matrix, MatrixView};
+use crate::parallel::{first_failure, map_with_progress, Work};
 use crate::sampling::process_spec::ProcessSpec;
 use crate::sampling::sampler_spec::{MomentMatched, PriorChoice};
 use crate::sampling::score_spec::{self, ScoreSpec};
 use crate::simd::{Simd, SimdScore};
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use rayon::prelude::*;
 use smoothscore_core::rng::SampleStreams;
 use smoothscore_core::{
@@ -59,14 +60,7 @@ pub struct SampleConfig {
     pub score: ScoreSpec,
 }
 
-/// Runs `body` on a rayon pool of `threads` threads (0: rayon's default, all cores).
-pub fn with_threads<T: Send>(threads: usize, body: impl FnOnce() -> T + Send) -> Result<T> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("cannot start worker threads")?;
-    Ok(pool.install(body))
-}
+pub use crate::parallel::with_threads;
 
 /// Draws `config.n_samples` samples from the sampler following `config.score` built on
 /// `data`, the reverse processes from the standard prior N(0, σ_T² I); returns them as an
@@ -158,7 +152,7 @@ pub fn draw_sample_range<'a>(
             PinnedSampler::check_integrator(&config.integrator).map_err(|e| {
                 anyhow!("{e} (it is simulated forward with Euler–Maruyama, --sampler em)")
             })?;
-            let pinned = PinnedBrownianMotion::new(dataset, sigma).map_err(|e| anyhow!("{e}"))?;
+            let pinned = PinnedBrownianMotion::new(dataset, sigma)?;
             let sampler = PinnedSampler::new(
                 1.0 - config.t_min,
                 config.steps,
@@ -262,16 +256,14 @@ pub fn trajectories<'a>(
     let field = score_spec::build(&config.score, dataset, process, line.as_ref())?;
     let moments = moment_matched(data, &process, prior)?;
     let sampler = reverse_sampler(process, config, moments.as_ref())?;
-    let mut workspace = Box::new(Workspace::<MAX_DIM>::new(dim).map_err(|e| anyhow!("{e}"))?);
+    let mut workspace = Box::new(Workspace::<MAX_DIM>::new(dim)?);
     let mut paths = Vec::with_capacity(count);
     for mut rng in SampleStreams::new(config.seed).take(count.min(config.n_samples)) {
         let mut path = Vec::with_capacity(config.steps + 2);
         let mut state = vec![0.0f32; dim];
-        sampler
-            .sample_with_observer(&field, &mut rng, &mut state, &mut workspace, |t, x| {
-                path.push((t, x.to_vec()))
-            })
-            .map_err(|e| anyhow!("{e}"))?;
+        sampler.sample_with_observer(&field, &mut rng, &mut state, &mut workspace, |t, x| {
+            path.push((t, x.to_vec()))
+        })?;
         path.push((config.t_min, state));
         paths.push(path);
     }
@@ -294,25 +286,23 @@ where
         + Sync,
 {
     let dim = out.cols();
-    let progress = crate::progress::bar(streams.len() as u64, "samples");
-    let results: Vec<Result<(), (usize, smoothscore_core::Error)>> = with_threads(threads, || {
-        out.values_mut()
-            .par_chunks_mut(dim)
-            .zip(streams.into_par_iter())
-            .enumerate()
-            .map_init(
-                || Workspace::<MAX_DIM>::new(dim).map(Box::new),
-                |workspace, (offset, (state, mut rng))| {
-                    let index = first + offset;
-                    let workspace = workspace.as_mut().map_err(|e| (index, *e))?;
-                    let result = body(&mut rng, state, workspace).map_err(|e| (index, e));
-                    progress.inc(1);
-                    result
-                },
-            )
-            .collect()
-    })?;
-    progress.finish_and_clear();
+    let work = Work::new(threads, "samples", streams.len());
+    let items = out
+        .values_mut()
+        .par_chunks_mut(dim)
+        .zip(streams.into_par_iter())
+        .enumerate();
+    let results = map_with_progress(
+        work,
+        items,
+        || Workspace::<MAX_DIM>::new(dim).map(Box::new),
+        |_| 1,
+        |workspace, (offset, (state, mut rng))| {
+            let index = first + offset;
+            let workspace = workspace.as_mut().map_err(|e| (index, *e))?;
+            body(&mut rng, state, workspace).map_err(|e| (index, e))
+        },
+    )?;
     for result in results {
         result.map_err(|(index, e)| anyhow!("sample {index}: {e}"))?;
     }
@@ -350,30 +340,40 @@ where
         + Sync,
 {
     let dim = out.cols();
-    let progress = crate::progress::bar(streams.len() as u64, "samples");
-    let failures: Vec<(usize, smoothscore_core::Error)> = with_threads(threads, || {
-        let chunk = chunk_len(streams.len(), rayon::current_num_threads());
-        out.values_mut()
-            .par_chunks_mut(chunk * dim)
-            .zip(streams.par_chunks(chunk))
-            .enumerate()
-            .filter_map(|(index, (states, streams))| {
-                let mut rngs = streams.to_vec();
-                let mut scratch = vec![0.0f32; sampler.batch_scratch_len(rngs.len(), dim)];
-                let result = sampler.sample_batch(field, &mut rngs, states, &mut scratch);
-                progress.inc(rngs.len() as u64);
-                match result {
-                    Ok(()) => None,
-                    Err(_) => {
-                        let start = first + index * chunk;
-                        rerun_one_by_one(streams, states, dim, start, &one_by_one)
-                    }
+    let work = Work::new(threads, "samples", streams.len());
+    let threads = if threads == 0 {
+        rayon::current_num_threads()
+    } else {
+        threads
+    };
+    let chunk = chunk_len(streams.len(), threads);
+    let items = out
+        .values_mut()
+        .par_chunks_mut(chunk * dim)
+        .zip(streams.par_chunks(chunk))
+        .enumerate();
+    let failures = map_with_progress(
+        work,
+        items,
+        || (),
+        |(_, (_, streams))| streams.len() as u64,
+        |(), (index, (states, streams))| {
+            let mut rngs = streams.to_vec();
+            let mut scratch = vec![0.0f32; sampler.batch_scratch_len(rngs.len(), dim)];
+            match sampler.sample_batch(field, &mut rngs, states, &mut scratch) {
+                Ok(()) => None,
+                Err(_) => {
+                    let start = first + index * chunk;
+                    rerun_one_by_one(streams, states, dim, start, &one_by_one)
                 }
-            })
-            .collect()
-    })?;
-    progress.finish_and_clear();
-    match failures.into_iter().min_by_key(|&(sample, _)| sample) {
+            }
+        },
+    )?;
+    match failures
+        .into_iter()
+        .flatten()
+        .min_by_key(|&(sample, _)| sample)
+    {
         Some((sample, e)) => bail!("sample {sample}: {e}"),
         None => Ok(()),
     }
@@ -396,12 +396,10 @@ where
         Ok(workspace) => Box::new(workspace),
         Err(e) => return Some((first, e)),
     };
-    for (offset, (rng, state)) in streams.iter().zip(states.chunks_exact_mut(dim)).enumerate() {
-        if let Err(e) = one_by_one(&mut rng.clone(), state, &mut workspace) {
-            return Some((first + offset, e));
-        }
-    }
-    None
+    let rows = streams.iter().zip(states.chunks_exact_mut(dim));
+    first_failure(first, rows, |(rng, state)| {
+        one_by_one(&mut rng.clone(), state, &mut workspace)
+    })
 }
 
 #[cfg(test)]
