@@ -20,7 +20,7 @@ use crate::metrics::memorization::{memorization, DEFAULT_EPSILON};
 use crate::sampling::network::TrainedNetwork;
 use crate::sampling::process_spec::ProcessSpec;
 use crate::sampling::sample::{draw_samples, with_threads, MAX_DIM};
-use crate::sampling::score_spec::{kernel_rule, ScoreSpec};
+use crate::sampling::score_spec::{kernel_rule, KernelRuleName, ScoreSpec};
 use anyhow::{bail, Result};
 use clap::Args;
 use rand_core::RngCore;
@@ -182,7 +182,7 @@ pub fn run(args: &EffectiveBandwidthArgs, seed: u64, threads: usize) -> Result<V
         let spread = coordinate_spread(&train) as f32;
         let dim = train.cols();
         let exact = EmpiricalScore::new(Dataset::new(train.values(), dim)?, PROCESS)?;
-        let rule = kernel_rule("auto", args.kernel_points as i64, seed, dim)?;
+        let rule = kernel_rule(KernelRuleName::Auto, args.kernel_points, seed, dim)?;
         let fit_draws: Vec<Vec<Vec<f32>>> = args
             .fit_times
             .iter()

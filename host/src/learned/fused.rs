@@ -191,7 +191,7 @@ impl CustomOp3 for Backward<'_> {
                 .zip(g)
                 .map(|((&e, &y), &g)| {
                     let sigmoid = (e * 1.0 + 1.0).recip();
-                    g * (sigmoid * (y * -1.0 + 1.0) + y)
+                    g * (sigmoid * (-y + 1.0) + y)
                 })
                 .collect(),
             (Activation::Silu, _) => candle_core::bail!("silu backward without its forward pass"),
