@@ -253,7 +253,7 @@ fn check_process(process: usize) {
         all.extend_from_slice(sampler_options);
         let result = try_measure(&data, &all, steps, SAMPLES);
         if REFUSED.contains(&(name, sampler)) {
-            let message = result.err().expect("refused");
+            let message = result.expect_err("refused");
             println!("{name:<10} {sampler:<10} refused: {message}");
             assert_eq!(message.lines().count(), 1, "{message}");
             assert!(message.contains("does not sample"), "{message}");
