@@ -72,7 +72,8 @@ EXAMPLES:
   smoothscore experiment memorization --datasets mnist --mnist ~/data/mnist --mnist-train 2000
   smoothscore experiment interpolation --json
   smoothscore experiment pbm --n-samples 64 --out-dir runs/pbm
-  smoothscore experiment density --replicates 10 --plot density.png";
+  smoothscore experiment density --replicates 10 --plot density.png
+  smoothscore experiment network-smoothing --weight-decays 0,0.1 --replicates 3";
 
 /// `smoothscore reproduce --help`.
 pub const REPRODUCE: &str = "\

@@ -15,7 +15,8 @@
 //! and silu's e^{−x} is kept from the forward pass instead of recomputed.
 //!
 //! - silu: y = x / (1 + e^{−x}); ∂ = g · (σ(x)·(1 − y) + y) with σ(x) = 1/(e^{−x}·1 + 1)
-//!   (candle's formula and operation order: `(1 − y)` is the affine −1·y + 1).
+//!   (candle's formula and operation order; its `(1 − y)` is the affine −1·y + 1, which rounds
+//!   as 1 − y).
 //! - relu: y = max(x, 0); ∂ = g · [x ≥ 0] (the indicator as 1.0 or 0.0, multiplied, as candle).
 
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Shape, Tensor};
@@ -191,7 +192,7 @@ impl CustomOp3 for Backward<'_> {
                 .zip(g)
                 .map(|((&e, &y), &g)| {
                     let sigmoid = (e * 1.0 + 1.0).recip();
-                    g * (sigmoid * (-y + 1.0) + y)
+                    g * (sigmoid * (1.0 - y) + y)
                 })
                 .collect(),
             (Activation::Silu, _) => candle_core::bail!("silu backward without its forward pass"),
