@@ -31,6 +31,35 @@
 //! - [`usage`]: clap's usage errors in one line.
 //! - [`cli`]: the top-level clap parser, the dispatch to the commands, and which of their flags
 //!   name files (for manifests and `reproduce`).
+//!
+//! ## Use from Rust
+//!
+//! The functions the CLI's commands and the Python package call take matrices in memory and the
+//! command's options, parsed by the command's own clap definition
+//! ([`commands::options::parse_options`]: the CLI's defaults, checks and one-line errors):
+//! [`commands::data::generate_data`] (`data generate`), [`commands::sample::sample_rows`]
+//! (`sample`), [`commands::score::score_queries`] (`score`), [`commands::eval::metrics`]
+//! (`eval`); [`io::formats::read_matrix`] and [`io::formats::write_matrix`] read and write
+//! the files.
+//!
+//! ```
+//! use smoothscore::commands::{data, eval, options::parse_options, sample, score};
+//! let option = |name: &str, value: &str| (name.to_string(), Some(value.to_string()));
+//! let generate: data::GenerateOptions = parse_options("generate", &[option("n", "32")]).unwrap();
+//! let train = data::generate_data(data::DataSet::TwoMoons, &generate).unwrap();
+//! let run: sample::SampleArgs =
+//!     parse_options("sample", &[option("n-samples", "16"), option("steps", "50")]).unwrap();
+//! let (_, samples) = sample::sample_rows(&run, train.view()).unwrap();
+//! assert_eq!((samples.rows(), samples.cols()), (16, 2));
+//! let report = eval::metrics(samples.view(), train.view(), None, &parse_options("eval", &[]).unwrap());
+//! assert_eq!(report.unwrap()["n_samples"], 16);
+//! let what: score::ScoreOptions = parse_options("score", &[option("what", "mean")]).unwrap();
+//! let means = score::score_queries(train.view(), samples.view(), 0.5, &what).unwrap();
+//! assert_eq!(means.rows(), 16);
+//! // A bad value is refused as the CLI refuses it, in one line with the nearest choice.
+//! let typo = parse_options::<score::ScoreOptions>("score", &[option("what", "maen")]);
+//! assert!(typo.unwrap_err().to_string().contains("a similar value exists: 'mean'"));
+//! ```
 #![deny(missing_docs)]
 
 pub mod cli;

@@ -28,6 +28,18 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 /// The rows of `parts` in order, in one matrix; all must have the same number of columns
 /// (`names` name them in the error).
+///
+/// ```
+/// use smoothscore::commands::concat::concat_rows;
+/// use smoothscore::matrix::Matrix;
+/// let a = Matrix::new(1, 2, vec![1.0, 2.0]).unwrap();
+/// let b = Matrix::new(2, 2, vec![3.0, 4.0, 5.0, 6.0]).unwrap();
+/// let names = ["a.csv".into(), "b.csv".into()];
+/// let joined = concat_rows(&[a.clone(), b], &names).unwrap();
+/// assert_eq!(joined.values(), &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+/// let narrow = Matrix::new(1, 1, vec![7.0]).unwrap();
+/// assert!(concat_rows(&[a, narrow], &names).is_err());
+/// ```
 pub fn concat_rows(parts: &[Matrix], names: &[PathBuf]) -> Result<Matrix> {
     let Some(first) = parts.first() else {
         bail!("nothing to concatenate");

@@ -69,7 +69,20 @@ fn check_dims(name: &str, matrix: MatrixView<'_>, dim: usize) -> Result<()> {
     Ok(())
 }
 
-/// The metrics as an ordered JSON object.
+/// The metrics of `samples` against the training set `train` (and the held-out `test`, for
+/// the distribution distances and the k-NN precision and recall), as an ordered JSON object
+/// keyed as `eval --json` prints it.
+///
+/// ```
+/// use smoothscore::commands::eval::{metrics, EvalOptions};
+/// use smoothscore::commands::options::parse_options;
+/// let train = smoothscore::data::builtin::default_2d().unwrap();
+/// let options: EvalOptions = parse_options("eval", &[]).unwrap();
+/// // The training set itself as samples: every sample is a copy.
+/// let report = metrics(train.view(), train.view(), None, &options).unwrap();
+/// assert_eq!(report["n_samples"], 64);
+/// assert_eq!(report["memorized_fraction"], 1.0);
+/// ```
 pub fn metrics(
     samples: MatrixView<'_>,
     train: MatrixView<'_>,

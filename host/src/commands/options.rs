@@ -123,6 +123,7 @@ pub fn option_choices<A: Args>() -> Vec<(String, Vec<String>)> {
 /// use smoothscore::commands::options::parse_choice;
 /// assert_eq!(parse_choice::<DataSet>("NAME", "two-moons"), Ok(DataSet::TwoMoons));
 /// let typo = parse_choice::<DataSet>("NAME", "two-mons").unwrap_err().to_string();
+/// assert!(typo.starts_with("invalid value 'two-mons' for '<NAME>'"), "{typo}");
 /// assert!(typo.contains("a similar value exists: 'two-moons'"), "{typo}");
 /// ```
 pub fn parse_choice<T: ValueEnum + Clone + Send + Sync + 'static>(
@@ -132,6 +133,7 @@ pub fn parse_choice<T: ValueEnum + Clone + Send + Sync + 'static>(
     let parser = Command::new("options").no_binary_name(true).arg(
         Arg::new(name)
             .value_name(name)
+            .required(true)
             .value_parser(EnumValueParser::<T>::new()),
     );
     let matches = parser

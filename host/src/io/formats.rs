@@ -123,6 +123,19 @@ fn delimiter_setting() -> Option<Delimiter> {
 /// Reads a matrix from `path`, the format chosen by its extension. Rejects folders, devices
 /// and FIFOs (see [`crate::io::limits`]), files larger than their caps, empty files and
 /// non-finite values.
+///
+/// ```
+/// use smoothscore::io::formats::{read_matrix, write_matrix};
+/// use smoothscore::matrix::Matrix;
+/// let dir = tempfile::tempdir().unwrap();
+/// let points = Matrix::new(2, 2, vec![0.5, -1.0, 0.1, 3.0]).unwrap();
+/// for name in ["points.csv", "points.npy", "points.tsv"] {
+///     write_matrix(&dir.path().join(name), &points).unwrap();
+///     assert_eq!(read_matrix(&dir.path().join(name)).unwrap(), points);
+/// }
+/// let error = read_matrix(dir.path()).unwrap_err().to_string();
+/// assert!(error.ends_with("a folder, not a data file"), "{error}");
+/// ```
 pub fn read_matrix(path: &Path) -> Result<Matrix> {
     let size = limits::require_regular_input(path)?;
     let format = Format::from_path(path)?;
