@@ -11,7 +11,7 @@ use candle_core::{Device, Tensor, Var};
 use rand_core::RngCore;
 use smoothscore_core::NetworkShape;
 
-/// The trainable layers: per layer l, W_l [out, in] and b_l [out] as candle variables.
+/// The trainable layers: per layer l, W_l `[out, in]` and b_l `[out]` as candle variables.
 #[derive(Debug)]
 pub struct Mlp {
     shape: NetworkShape,
