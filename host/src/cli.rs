@@ -187,7 +187,7 @@ mod tests {
     /// Each leaf command with the least command line that parses, and whether it writes files
     /// (so `reproduce` accepts it). A new command fails `every_path_flag_is_classified` until
     /// it is listed here.
-    const LEAVES: [(&str, &[&str], bool); 19] = [
+    const LEAVES: [(&str, &[&str], bool); 21] = [
         ("sample", &[], true),
         ("train", &[], true),
         ("score", &["--t", "0.1"], true),
@@ -198,6 +198,8 @@ mod tests {
         ("experiment variance", &[], true),
         ("experiment density", &[], true),
         ("experiment pbm", &[], true),
+        ("experiment network-smoothing", &[], true),
+        ("experiment effective-bandwidth", &[], true),
         ("data list", &[], false),
         ("data describe", &[], false),
         ("crosscheck", &[], false),
@@ -247,7 +249,8 @@ mod tests {
     #[test]
     fn every_path_flag_is_classified() {
         let leaves = path_arguments();
-        let expected = LEAVES.len() - usize::from(!cfg!(feature = "train"));
+        // Without `train`: no `train` command and no experiments that train networks.
+        let expected = LEAVES.len() - 3 * usize::from(!cfg!(feature = "train"));
         assert_eq!(leaves.len(), expected, "{leaves:?}");
         let mut checked = 0;
         for (path, flags) in leaves {
