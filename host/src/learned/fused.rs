@@ -31,7 +31,7 @@ pub fn apply(activation: Activation, x: &Tensor) -> candle_core::Result<Tensor> 
     })
 }
 
-/// y = x + b for x [B, n] and b [n] (each row plus b), differentiable by candle's autodiff.
+/// y = x + b for x `[B, n]` and b `[n]` (each row plus b), differentiable by candle's autodiff.
 pub fn add_bias(x: &Tensor, bias: &Tensor) -> candle_core::Result<Tensor> {
     x.contiguous()?.apply_op2(&bias.contiguous()?, AddBias)
 }
