@@ -216,7 +216,7 @@ fn the_text_report_and_the_manifest_name_sampler_grid_prior_and_rule() {
     let report = stdout(&output);
     for needle in [
         "ddim (η = 0.5)",
-        "grid karras (ρ = 7)",
+        "grid cosine (σ_d = 0.5)",
         "prior moment-matched",
         "Gauss–Hermite, 10 per axis, M = 100",
     ] {
@@ -228,7 +228,7 @@ fn the_text_report_and_the_manifest_name_sampler_grid_prior_and_rule() {
     .unwrap();
     let summary = &manifest["summary"];
     assert_eq!(summary["sampler"], "ddim");
-    assert_eq!(summary["grid"], "karras (ρ = 7)");
+    assert_eq!(summary["grid"], "cosine (σ_d = 0.5)");
     assert_eq!(summary["prior"], "moment-matched");
     assert_eq!(summary["kernel_rule"], "gauss-hermite");
     assert_eq!(summary["kernel_points"], 100);

@@ -125,7 +125,7 @@ pub struct InterpolationArgs {
     #[arg(long, default_value_t = 0.05, alias = "between-margin", value_parser = crate::io::limits::non_negative)]
     pub epsilon: f64,
     /// Points on the circle of the circle runs (arc spacing Δ = 1, d = 2; 0: none).
-    #[arg(long, default_value_t = 8, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
+    #[arg(long, default_value_t = 8, allow_negative_numbers = true, value_parser = crate::io::limits::count(0, usize::MAX))]
     pub circle_points: usize,
 }
 
