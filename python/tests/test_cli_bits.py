@@ -100,7 +100,7 @@ def test_network_score_matches_the_cli(run_cli, tmp_path, options):
     """The trained 2-D network the firmware runs (VP linear): its score, denoiser and mean."""
     run_cli("data", "generate", "default", "--n", 33, "--out", "queries.npy")
     queries = np.load(tmp_path / "queries.npy")
-    run_cli("score", "--score", "net", "--net", NETWORK, "--queries", "queries.npy", "--t", 0.2, *cli_flags(options), "--out", "out.npy")
+    run_cli("score", "--score", "net", "--net", NETWORK, "--data", "queries.npy", "--queries", "queries.npy", "--t", 0.2, *cli_flags(options), "--out", "out.npy")
     want = np.load(tmp_path / "out.npy")
     got = smoothscore.score(queries, queries, 0.2, score="net", net=NETWORK, **options)
     assert got.shape == queries.shape
