@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{experiment_tables, smoothscore};
+use common::{experiment_tables, interval_rows, smoothscore};
 use serde_json::Value;
 
 /// Runs `experiment NAME ARGS --replicates 2 --json`; returns the tables.
@@ -11,8 +11,7 @@ fn run(name: &str, args: &[&str]) -> serde_json::Map<String, Value> {
     experiment_tables(name, args)
 }
 
-/// Checks `table` has `rows` rows, the `keys` and for each metric `m` the columns `m`,
-/// `m_ci95_low`, `m_ci95_high` with low ≤ m ≤ high whenever the three are numbers.
+/// Checks table `name` ([`common::interval_rows`]) and that some metric has a numeric interval.
 fn check(
     tables: &serde_json::Map<String, Value>,
     name: &str,
@@ -20,35 +19,7 @@ fn check(
     metrics: &[&str],
     rows: usize,
 ) {
-    let table = tables[name]
-        .as_array()
-        .unwrap_or_else(|| panic!("no table {name}"));
-    assert_eq!(table.len(), rows, "{name}: rows");
-    let mut intervals = 0;
-    for row in table {
-        for key in keys {
-            assert!(row.get(*key).is_some(), "{name}: key {key} in {row}");
-        }
-        for metric in metrics {
-            let (value, low, high) = (
-                &row[*metric],
-                &row[format!("{metric}_ci95_low")],
-                &row[format!("{metric}_ci95_high")],
-            );
-            assert!(
-                row.get(format!("{metric}_ci95_low")).is_some()
-                    && row.get(format!("{metric}_ci95_high")).is_some(),
-                "{name}: interval columns of {metric}"
-            );
-            if let (Some(v), Some(l), Some(h)) = (value.as_f64(), low.as_f64(), high.as_f64()) {
-                assert!(
-                    l <= v + 1e-12 && v <= h + 1e-12,
-                    "{name}.{metric}: {l} ≤ {v} ≤ {h}"
-                );
-                intervals += 1;
-            }
-        }
-    }
+    let (_, intervals) = interval_rows(tables, name, keys, metrics, rows);
     assert!(intervals > 0, "{name}: some metric has a numeric interval");
 }
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::experiment_tables;
+use common::{experiment_tables, interval_rows};
 use serde_json::Value;
 
 /// Runs `experiment NAME ARGS --replicates 2 --json`; returns the tables.
@@ -14,34 +14,14 @@ fn run(name: &str, args: &[&str]) -> serde_json::Map<String, Value> {
 }
 
 /// The rows of table `name`, each with the interval columns of every metric in `metrics`
-/// (low ≤ mean ≤ high where all three are numbers).
+/// (low ≤ mean ≤ high where all three are numbers; [`common::interval_rows`]).
 fn rows<'a>(
     tables: &'a serde_json::Map<String, Value>,
     name: &str,
     metrics: &[&str],
     count: usize,
 ) -> &'a [Value] {
-    let table = tables[name]
-        .as_array()
-        .unwrap_or_else(|| panic!("no table {name}"));
-    assert_eq!(table.len(), count, "{name}: rows");
-    for row in table {
-        for metric in metrics {
-            let (value, low, high) = (
-                &row[*metric],
-                &row[format!("{metric}_ci95_low")],
-                &row[format!("{metric}_ci95_high")],
-            );
-            assert!(
-                row.get(format!("{metric}_ci95_low")).is_some(),
-                "{name}: {metric}"
-            );
-            if let (Some(v), Some(l), Some(h)) = (value.as_f64(), low.as_f64(), high.as_f64()) {
-                assert!(l <= v + 1e-12 && v <= h + 1e-12, "{name}.{metric}");
-            }
-        }
-    }
-    table
+    interval_rows(tables, name, &[], metrics, count).0
 }
 
 fn number(row: &Value, column: &str) -> f64 {

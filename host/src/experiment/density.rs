@@ -18,7 +18,6 @@
 use super::table::Table;
 use crate::data::synthetic::GaussianMixture;
 use crate::matrix::Matrix;
-use crate::sampling::sample::with_threads;
 use crate::sampling::score_spec::{kernel_rule, KernelRuleName, MAX_DIM};
 use anyhow::{bail, Result};
 use clap::Args;
@@ -214,7 +213,7 @@ pub fn log_log_slope(points: &[(f64, f64)]) -> f64 {
 }
 
 /// Runs the sweep; returns the KL table, the per-N optimum and the fitted rates.
-pub fn run(args: &DensityArgs, seed: u64, threads: usize) -> Result<Vec<Table>> {
+pub fn run(args: &DensityArgs, seed: u64) -> Result<Vec<Table>> {
     if args
         .bandwidths
         .iter()
@@ -258,76 +257,73 @@ pub fn run(args: &DensityArgs, seed: u64, threads: usize) -> Result<Vec<Table>> 
         &["dataset"],
         &["optimal_bandwidth_rate", "unsmoothed_kl_rate"],
     );
-    with_threads(threads, || -> Result<()> {
-        for (d, name) in args.datasets.iter().enumerate() {
-            let truth = law(*name);
-            let name = crate::usage::choice_name(*name);
-            let held_out = truth.sample(args.held_out, seed ^ 0x5eed ^ d as u64)?;
-            // (N, h*, KL(h*), KL(0)) per N.
-            let mut per_n: Vec<(f64, f64, f64, f64)> = Vec::new();
-            for &n in &args.n_trains {
-                let train = truth.sample(n, seed.wrapping_add(n as u64) ^ (d as u64) << 32)?;
-                let mut best = (f64::NAN, f64::INFINITY);
-                let mut unsmoothed = f64::NAN;
-                for &h in &args.bandwidths {
-                    let m = measure(&truth, &train, &held_out, h, rule, args)?;
-                    kl_table.push(vec![
-                        name.as_str().into(),
-                        n.into(),
-                        f64::from(h).into(),
-                        f64::from(args.t).into(),
-                        m.kl.into(),
-                        m.nll.into(),
-                        m.truncation.into(),
-                        m.grid.into(),
-                    ]);
-                    if m.kl < best.1 {
-                        best = (f64::from(h), m.kl);
-                    }
-                    if h == 0.0 {
-                        unsmoothed = m.kl;
-                    }
-                }
-                per_n.push((n as f64, best.0, best.1, unsmoothed));
-            }
-            let exact_points: Vec<(f64, f64)> = per_n.iter().map(|p| (p.0, p.3)).collect();
-            let exponent = log_log_slope(&exact_points);
-            // KL₀(N) ≈ a·N^exponent through the points' centroid in log–log.
-            let logs: Vec<(f64, f64)> = exact_points
-                .iter()
-                .filter(|(_, y)| *y > 0.0)
-                .map(|(x, y)| (x.ln(), y.ln()))
-                .collect();
-            let centroid = (
-                logs.iter().map(|p| p.0).sum::<f64>() / logs.len().max(1) as f64,
-                logs.iter().map(|p| p.1).sum::<f64>() / logs.len().max(1) as f64,
-            );
-            for &(n, h_star, kl_star, kl_zero) in &per_n {
-                // ln N' = centroid_x + (ln KL* − centroid_y)/exponent.
-                let worth = if exponent < 0.0 && kl_star > 0.0 {
-                    (centroid.0 + (kl_star.ln() - centroid.1) / exponent).exp() / n
-                } else {
-                    f64::NAN
-                };
-                optimum.push(vec![
+    for (d, name) in args.datasets.iter().enumerate() {
+        let truth = law(*name);
+        let name = crate::usage::choice_name(*name);
+        let held_out = truth.sample(args.held_out, seed ^ 0x5eed ^ d as u64)?;
+        // (N, h*, KL(h*), KL(0)) per N.
+        let mut per_n: Vec<(f64, f64, f64, f64)> = Vec::new();
+        for &n in &args.n_trains {
+            let train = truth.sample(n, seed.wrapping_add(n as u64) ^ (d as u64) << 32)?;
+            let mut best = (f64::NAN, f64::INFINITY);
+            let mut unsmoothed = f64::NAN;
+            for &h in &args.bandwidths {
+                let m = measure(&truth, &train, &held_out, h, rule, args)?;
+                kl_table.push(vec![
                     name.as_str().into(),
-                    (n as usize).into(),
-                    h_star.into(),
-                    kl_star.into(),
-                    kl_zero.into(),
-                    (kl_zero - kl_star).into(),
-                    worth.into(),
+                    n.into(),
+                    f64::from(h).into(),
+                    f64::from(args.t).into(),
+                    m.kl.into(),
+                    m.nll.into(),
+                    m.truncation.into(),
+                    m.grid.into(),
                 ]);
+                if m.kl < best.1 {
+                    best = (f64::from(h), m.kl);
+                }
+                if h == 0.0 {
+                    unsmoothed = m.kl;
+                }
             }
-            let h_points: Vec<(f64, f64)> = per_n.iter().map(|p| (p.0, p.1)).collect();
-            rates.push(vec![
+            per_n.push((n as f64, best.0, best.1, unsmoothed));
+        }
+        let exact_points: Vec<(f64, f64)> = per_n.iter().map(|p| (p.0, p.3)).collect();
+        let exponent = log_log_slope(&exact_points);
+        // KL₀(N) ≈ a·N^exponent through the points' centroid in log–log.
+        let logs: Vec<(f64, f64)> = exact_points
+            .iter()
+            .filter(|(_, y)| *y > 0.0)
+            .map(|(x, y)| (x.ln(), y.ln()))
+            .collect();
+        let centroid = (
+            logs.iter().map(|p| p.0).sum::<f64>() / logs.len().max(1) as f64,
+            logs.iter().map(|p| p.1).sum::<f64>() / logs.len().max(1) as f64,
+        );
+        for &(n, h_star, kl_star, kl_zero) in &per_n {
+            // ln N' = centroid_x + (ln KL* − centroid_y)/exponent.
+            let worth = if exponent < 0.0 && kl_star > 0.0 {
+                (centroid.0 + (kl_star.ln() - centroid.1) / exponent).exp() / n
+            } else {
+                f64::NAN
+            };
+            optimum.push(vec![
                 name.as_str().into(),
-                log_log_slope(&h_points).into(),
-                exponent.into(),
+                (n as usize).into(),
+                h_star.into(),
+                kl_star.into(),
+                kl_zero.into(),
+                (kl_zero - kl_star).into(),
+                worth.into(),
             ]);
         }
-        Ok(())
-    })??;
+        let h_points: Vec<(f64, f64)> = per_n.iter().map(|p| (p.0, p.1)).collect();
+        rates.push(vec![
+            name.as_str().into(),
+            log_log_slope(&h_points).into(),
+            exponent.into(),
+        ]);
+    }
     Ok(vec![kl_table, optimum, rates])
 }
 

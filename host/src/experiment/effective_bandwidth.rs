@@ -19,7 +19,7 @@ use crate::data::synthetic::two_moons;
 use crate::metrics::memorization::{memorization, DEFAULT_EPSILON};
 use crate::sampling::network::TrainedNetwork;
 use crate::sampling::process_spec::ProcessSpec;
-use crate::sampling::sample::{draw_samples, with_threads, MAX_DIM};
+use crate::sampling::sample::{draw_samples, MAX_DIM};
 use crate::sampling::score_spec::{kernel_rule, KernelRuleName, ScoreSpec};
 use anyhow::{bail, Result};
 use clap::Args;
@@ -189,16 +189,14 @@ pub fn run(args: &EffectiveBandwidthArgs, seed: u64, threads: usize) -> Result<V
             .map(|&t| draws(&train, t, args.fit_samples, seed))
             .collect::<Result<_>>()?;
         for (index, &weight_decay) in args.weight_decays.iter().enumerate() {
-            let trained = with_threads(threads, || {
-                train_network(
-                    train.view(),
-                    PROCESS,
-                    &args.recipe,
-                    weight_decay,
-                    T_MIN,
-                    seed ^ (index as u64 + 1).wrapping_mul(0x9e37) ^ ((n_train as u64) << 20),
-                )
-            })??;
+            let trained = train_network(
+                train.view(),
+                PROCESS,
+                &args.recipe,
+                weight_decay,
+                T_MIN,
+                seed ^ (index as u64 + 1).wrapping_mul(0x9e37) ^ ((n_train as u64) << 20),
+            )?;
             // The sampling spec holds a `&'static` network (it is `Copy`); an experiment trains a
             // handful of small networks, kept for the rest of the run.
             let leaked: &'static TrainedNetwork = Box::leak(Box::new(trained.network));

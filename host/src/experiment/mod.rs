@@ -285,8 +285,9 @@ pub fn run(args: &ExperimentArgs) -> Result<String> {
     if let Some(path) = &args.plot {
         crate::plot::require_png(path)?;
     }
-    // The whole run (metrics included, not only the sampling) stays inside `--threads` workers.
-    let tables = crate::sampling::sample::with_threads(args.threads, || {
+    // The whole run (metrics and training included, not only the sampling) stays inside
+    // `--threads` workers, so the experiments add no pool around their own steps.
+    let tables = crate::parallel::with_threads(args.threads, || {
         replicates::run_replicates(args.replicates as usize, args.seed, |seed| {
             match &args.which {
                 Experiment::Interpolation(options) => {
@@ -294,7 +295,7 @@ pub fn run(args: &ExperimentArgs) -> Result<String> {
                 }
                 Experiment::Memorization(options) => memorization::run(options, seed, args.threads),
                 Experiment::Variance(options) => variance::run(options, seed),
-                Experiment::Density(options) => density::run(options, seed, args.threads),
+                Experiment::Density(options) => density::run(options, seed),
                 Experiment::Pbm(options) => pbm::run(options, seed, args.threads),
                 #[cfg(feature = "train")]
                 Experiment::NetworkSmoothing(options) => {

@@ -25,7 +25,7 @@ use super::interpolation::{bracket, initial_states, integrate, LineSet};
 use super::networks::{train_network, NetworkRecipe};
 use super::table::{Cell, Table};
 use crate::metrics::ks::{ks_critical_value_95, ks_distance};
-use crate::sampling::sample::{with_threads, MAX_DIM};
+use crate::sampling::sample::MAX_DIM;
 use anyhow::{bail, Result};
 use clap::Args;
 use smoothscore_core::{
@@ -345,16 +345,14 @@ pub fn run(args: &NetworkSmoothingArgs, seed: u64, threads: usize) -> Result<Vec
         FinalStep::State,
     )?;
     for (index, &weight_decay) in args.weight_decays.iter().enumerate() {
-        let trained = with_threads(threads, || {
-            train_network(
-                line.points.view(),
-                process,
-                &args.recipe,
-                weight_decay,
-                args.t_min,
-                seed ^ (index as u64 + 1).wrapping_mul(0x9e37),
-            )
-        })??;
+        let trained = train_network(
+            line.points.view(),
+            process,
+            &args.recipe,
+            weight_decay,
+            args.t_min,
+            seed ^ (index as u64 + 1).wrapping_mul(0x9e37),
+        )?;
         let score = trained.network.score(process)?;
         let fits = fits_of(&score, &line, line_data, args, seed)?;
         let (_, kappa) = record(
