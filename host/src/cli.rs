@@ -114,7 +114,14 @@ pub fn path_flags(command: &mut Command) -> Option<Vec<PathFlag<'_>>> {
                 ),
                 PathFlag::output("--plot", PathValue::Optional(&mut args.plot, None)),
             ];
-            if let Some(mnist) = args.which.mnist() {
+            let (mnist, slice_plot) = args.which.path_options();
+            if let Some(slice_plot) = slice_plot {
+                flags.push(PathFlag::output(
+                    "--slice-plot",
+                    PathValue::Optional(slice_plot, None),
+                ));
+            }
+            if let Some(mnist) = mnist {
                 // A folder is recorded as its training images file (a regular file, which
                 // `reproduce` can hash); the test images are found beside it.
                 if let Some(given) = mnist.dir.take() {

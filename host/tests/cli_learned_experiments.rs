@@ -163,3 +163,138 @@ fn effective_bandwidth_finds_a_positive_bandwidth() {
         }
     }
 }
+
+/// Vargas et al.'s comparison with learned scores, small (d = 5 funnel, N = 64, two widths):
+/// the VP and pinned networks of one width have the same parameter count (the equal budget),
+/// every distance to the truth has its interval, the networks do not reproduce training points
+/// as the exact score does, and `--slice-plot` draws the funnel slice (a PNG) without touching
+/// anything else.
+#[test]
+fn pbm_compares_equal_budget_networks_of_both_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = common::smoothscore(
+        dir.path(),
+        &[
+            "experiment",
+            "pbm",
+            "--replicates",
+            "2",
+            "--json",
+            "--out-dir",
+            "out",
+            "--datasets",
+            "funnel50",
+            "--dims",
+            "5",
+            "--n-trains",
+            "64",
+            "--scores",
+            "exact,net",
+            "--widths",
+            "16,32",
+            "--train-steps",
+            "400",
+            "--n-samples",
+            "64",
+            "--steps",
+            "40",
+            "--slice-plot",
+            "slice.png",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tables: serde_json::Map<String, Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let metrics = [
+        "memorized_fraction",
+        "mmd_to_held_out",
+        "sliced_w2_to_held_out",
+        "energy_to_held_out",
+    ];
+    let table = interval_rows(
+        &tables,
+        "pbm",
+        &[
+            "dataset",
+            "dim",
+            "n_train",
+            "process",
+            "score",
+            "width",
+            "parameters",
+        ],
+        &metrics,
+        2 * 3,
+    )
+    .0;
+    let find = |process: &str, score: &str, width: Option<f64>| {
+        table
+            .iter()
+            .find(|row| {
+                row["process"] == process
+                    && row["score"] == score
+                    && width.is_none_or(|w| row["width"].as_f64() == Some(w))
+            })
+            .unwrap_or_else(|| panic!("no row {process} {score} {width:?}"))
+    };
+    for width in [16.0, 32.0] {
+        let (vp, pinned) = (
+            find("vp", "net", Some(width)),
+            find("pbm", "net", Some(width)),
+        );
+        assert_eq!(vp["parameters"], pinned["parameters"], "equal budgets");
+        assert!(number(vp, "parameters") > 0.0);
+    }
+    for process in ["vp", "pbm"] {
+        let exact = number(find(process, "exact", None), "memorized_fraction");
+        for width in [16.0, 32.0] {
+            let row = find(process, "net", Some(width));
+            println!("{process} net {width}: {row}");
+            assert!(
+                number(row, "memorized_fraction") < exact,
+                "{process}: a network memorizes less than the exact score ({exact})"
+            );
+        }
+    }
+    let picture = std::fs::read(dir.path().join("slice.png")).unwrap();
+    assert_eq!(&picture[1..4], b"PNG");
+    let mut written: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written, ["out", "slice.png"]);
+}
+
+/// `--scores net` options are checked before any work: a slice plot needs the funnel, a
+/// non-PNG picture and a negative weight decay are refused in one line.
+#[test]
+fn pbm_refuses_bad_network_options_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, expected) in [
+        (
+            vec!["--datasets", "gmm50", "--slice-plot", "s.png"],
+            "add funnel50",
+        ),
+        (vec!["--slice-plot", "s.svg"], ".png"),
+        (
+            vec!["--scores", "net", "--weight-decay", "-1"],
+            "--weight-decay",
+        ),
+        (vec!["--scores", "nets"], "exact, kernel, net"),
+    ] {
+        let mut all = vec!["experiment", "pbm", "--replicates", "1"];
+        all.extend(&args);
+        let output = common::smoothscore(dir.path(), &all);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?} passed");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(
+            std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+            "{args:?} wrote"
+        );
+    }
+}

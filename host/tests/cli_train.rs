@@ -303,15 +303,32 @@ fn bad_networks_and_bad_sizes_are_refused_with_one_line() {
         "--score net only",
     );
     for (extra, needle) in [
-        (&["--width", "0"][..], "--width must be at least 1"),
-        (&["--depth", "0"][..], "--depth must be at least 1"),
+        (
+            &["--width", "0"][..],
+            "'0' for '--width <WIDTH>': must be at least 1",
+        ),
+        (
+            &["--depth", "0"][..],
+            "'0' for '--depth <DEPTH>': must be at least 1",
+        ),
         (&["--width", "100000"][..], "exceeds the host's capacity"),
         (
             &["--width", "4096", "--depth", "100000000"][..],
             "more than",
         ),
-        (&["--steps", "0"][..], "--steps must be at least 1"),
-        (&["--activation", "tanh"][..], "relu or silu"),
+        (
+            &["--steps", "0"][..],
+            "'0' for '--steps <STEPS>': must be at least 1",
+        ),
+        (&["--batch", "1e3"][..], "(write 1000)"),
+        (
+            &["--activation", "tanh"][..],
+            "[possible values: relu, silu]",
+        ),
+        (
+            &["--lr-schedule", "cosin"][..],
+            "a similar value exists: 'cosine'",
+        ),
         (&["--lr", "-1"][..], "--lr"),
         (&["--validation-fraction", "1"][..], "--validation-fraction"),
         (&["--out", "net.csv"][..], ".safetensors"),

@@ -104,7 +104,7 @@ fn trained(
     let architecture = ArchitectureSettings {
         width,
         depth,
-        activation: "silu".into(),
+        activation: smoothscore_core::Activation::Silu,
         time_features: 6,
     };
     let run = train(

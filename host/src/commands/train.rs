@@ -7,6 +7,7 @@ use crate::learned::train::{
 };
 use crate::manifest::{PathFlag, PathValue::Optional, PathValue::Required};
 use crate::plot::Series;
+use crate::sampling::network::ActivationName;
 use crate::sampling::network_file as file;
 use crate::sampling::process_spec::ProcessArgs;
 use anyhow::{bail, Result};
@@ -24,29 +25,29 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub process: ProcessArgs,
     /// Hidden units per layer.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub width: usize,
     /// Hidden layers.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub depth: usize,
-    /// Hidden-layer activation: relu or silu.
-    #[arg(long, default_value = "silu")]
-    pub activation: String,
+    /// Hidden-layer activation.
+    #[arg(long, value_enum, default_value = "silu")]
+    pub activation: ActivationName,
     /// K: Fourier time features sin/cos(ω_k c(t)), c = ln σ_t (pbm: t).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, allow_negative_numbers = true, value_parser = crate::io::limits::count(0, usize::MAX))]
     pub time_features: usize,
     /// Optimizer steps.
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long, default_value_t = 20_000, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub steps: usize,
     /// Examples per step.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub batch: usize,
     /// AdamW learning rate.
     #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
     pub lr: f64,
     /// Learning-rate schedule: cosine, linear (decay to 0) or constant.
-    #[arg(long, default_value = "cosine")]
-    pub lr_schedule: String,
+    #[arg(long, value_enum, default_value = "cosine")]
+    pub lr_schedule: LearningRateSchedule,
     /// AdamW's decoupled weight decay λ (θ ← θ(1 − η_s λ) each step).
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub weight_decay: f64,
@@ -54,7 +55,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Steps between loss evaluations (per time bucket, training and held-out points).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub eval_every: usize,
     /// Fraction of the rows held out for the validation loss (⌊N·f⌋ rows).
     #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
@@ -91,14 +92,14 @@ impl TrainArgs {
             ArchitectureSettings {
                 width: self.width,
                 depth: self.depth,
-                activation: self.activation.clone(),
+                activation: self.activation.into(),
                 time_features: self.time_features,
             },
             TrainSettings {
                 steps: self.steps,
                 batch: self.batch,
                 lr: self.lr,
-                schedule: LearningRateSchedule::parse(&self.lr_schedule)?,
+                schedule: self.lr_schedule,
                 weight_decay: self.weight_decay,
                 seed: self.seed,
                 eval_every: self.eval_every,

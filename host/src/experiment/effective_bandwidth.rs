@@ -19,7 +19,7 @@ use crate::data::synthetic::two_moons;
 use crate::metrics::memorization::{memorization, DEFAULT_EPSILON};
 use crate::sampling::network::TrainedNetwork;
 use crate::sampling::process_spec::ProcessSpec;
-use crate::sampling::sample::{draw_samples, MAX_DIM};
+use crate::sampling::sample::MAX_DIM;
 use crate::sampling::score_spec::{kernel_rule, KernelRuleName, ScoreSpec};
 use anyhow::{bail, Result};
 use clap::Args;
@@ -191,7 +191,7 @@ pub fn run(args: &EffectiveBandwidthArgs, seed: u64, threads: usize) -> Result<V
         for (index, &weight_decay) in args.weight_decays.iter().enumerate() {
             let trained = train_network(
                 train.view(),
-                PROCESS,
+                ProcessSpec::Reverse(PROCESS),
                 &args.recipe,
                 weight_decay,
                 T_MIN,
@@ -235,16 +235,13 @@ pub fn run(args: &EffectiveBandwidthArgs, seed: u64, threads: usize) -> Result<V
                 .map_or(0, |(j, _)| j);
             let h_star = relative[pooled_best] * spread;
             let sample = |score: ScoreSpec| {
-                draw_samples(
+                super::euler_maruyama_samples(
                     &train,
-                    &super::euler_maruyama_run(
-                        ProcessSpec::Reverse(PROCESS),
-                        score,
-                        args.steps,
-                        args.n_samples,
-                        seed,
-                        threads,
-                    ),
+                    ProcessSpec::Reverse(PROCESS),
+                    score,
+                    (args.steps, args.n_samples),
+                    seed,
+                    threads,
                 )
             };
             let network_samples = sample(ScoreSpec::Network(leaked))?;

@@ -6,7 +6,7 @@
 //! while samples stay near the data manifold (their distance to held-out data stays comparable
 //! to the training points' own).
 
-use super::euler_maruyama_run;
+use super::euler_maruyama_samples;
 use super::sources::{self, Source, SourceName};
 use super::table::{Cell, Table};
 use crate::matrix::Matrix;
@@ -14,7 +14,6 @@ use crate::metrics::distances::mmd_rbf;
 use crate::metrics::memorization::{median, memorization, DEFAULT_EPSILON};
 use crate::metrics::recall::{knn_precision_recall, mean_nearest_distance, DEFAULT_K};
 use crate::sampling::process_spec::ProcessSpec;
-use crate::sampling::sample::draw_samples;
 use crate::sampling::score_spec::{kernel_rule, KernelRuleName, ScoreSpec};
 use anyhow::Result;
 use clap::Args;
@@ -143,15 +142,14 @@ pub fn run(args: &MemorizationArgs, seed: u64, threads: usize) -> Result<Vec<Tab
                     )?,
                 }
             };
-            let config = euler_maruyama_run(
+            let samples = euler_maruyama_samples(
+                &train,
                 ProcessSpec::Reverse(Process::VP_LINEAR),
                 score,
-                args.steps,
-                args.n_samples,
+                (args.steps, args.n_samples),
                 seed,
                 threads,
-            );
-            let samples = draw_samples(&train, &config)?;
+            )?;
             let mut row: Vec<Cell> = vec![
                 crate::usage::choice_name(*name).into(),
                 train.rows().into(),

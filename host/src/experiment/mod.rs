@@ -73,6 +73,20 @@ pub fn euler_maruyama_run(
     }
 }
 
+/// `n_samples` samples of the run [`euler_maruyama_run`] describes, with the empirical target
+/// `train`.
+pub fn euler_maruyama_samples(
+    train: &crate::matrix::Matrix,
+    process: crate::sampling::process_spec::ProcessSpec,
+    score: crate::sampling::score_spec::ScoreSpec,
+    (steps, n_samples): (usize, usize),
+    seed: u64,
+    threads: usize,
+) -> Result<crate::matrix::Matrix> {
+    let config = euler_maruyama_run(process, score, steps, n_samples, seed, threads);
+    crate::sampling::sample::draw_samples(train, &config)
+}
+
 /// The lines of `table`: one per distinct value of the `group` columns, (x, y) from two columns,
 /// with y's 95 % interval as error bars when the table has `<y>_ci95_low`/`_high`.
 pub fn series(table: &Table, group: &[&str], x: &str, y: &str) -> Vec<crate::plot::Series> {
@@ -230,12 +244,18 @@ pub enum Experiment {
 }
 
 impl Experiment {
-    /// The `--mnist` option of the experiments that can read MNIST.
-    pub fn mnist(&mut self) -> Option<&mut crate::data::mnist::MnistArgs> {
+    /// The path-valued options of the experiment itself: `--mnist` of the experiments that can
+    /// read MNIST, and pbm's `--slice-plot`.
+    pub fn path_options(
+        &mut self,
+    ) -> (
+        Option<&mut crate::data::mnist::MnistArgs>,
+        Option<&mut Option<PathBuf>>,
+    ) {
         match self {
-            Experiment::Memorization(options) => Some(&mut options.mnist),
-            Experiment::Pbm(options) => Some(&mut options.mnist),
-            _ => None,
+            Experiment::Memorization(options) => (Some(&mut options.mnist), None),
+            Experiment::Pbm(options) => (Some(&mut options.mnist), Some(&mut options.slice_plot)),
+            _ => (None, None),
         }
     }
 
@@ -285,6 +305,17 @@ pub fn run(args: &ExperimentArgs) -> Result<String> {
     if let Some(path) = &args.plot {
         crate::plot::require_png(path)?;
     }
+    let slice_plot = match &args.which {
+        Experiment::Pbm(options) => {
+            pbm::check(options)?;
+            options.slice_plot.clone()
+        }
+        _ => None,
+    };
+    if let Some(path) = &slice_plot {
+        crate::plot::require_png(path)?;
+    }
+    let mut slices = Vec::new();
     // The whole run (metrics and training included, not only the sampling) stays inside
     // `--threads` workers, so the experiments add no pool around their own steps.
     let tables = crate::parallel::with_threads(args.threads, || {
@@ -296,7 +327,12 @@ pub fn run(args: &ExperimentArgs) -> Result<String> {
                 Experiment::Memorization(options) => memorization::run(options, seed, args.threads),
                 Experiment::Variance(options) => variance::run(options, seed),
                 Experiment::Density(options) => density::run(options, seed),
-                Experiment::Pbm(options) => pbm::run(options, seed, args.threads),
+                Experiment::Pbm(options) => pbm::run(
+                    options,
+                    seed,
+                    args.threads,
+                    (slice_plot.is_some() && seed == args.seed).then_some(&mut slices),
+                ),
                 #[cfg(feature = "train")]
                 Experiment::NetworkSmoothing(options) => {
                     network_smoothing::run(options, seed, args.threads)
@@ -328,6 +364,20 @@ pub fn run(args: &ExperimentArgs) -> Result<String> {
         written.push(path.clone());
         outputs.push(FileArg {
             flag: "--plot",
+            path: path.clone(),
+        });
+    }
+    if let Some(path) = &slice_plot {
+        crate::io::output::write_atomic_with(path, |tmp| {
+            crate::plot::funnel_slice(
+                tmp,
+                &slices,
+                "funnel: (x₀, x₁) of the samples over the true density",
+            )
+        })?;
+        written.push(path.clone());
+        outputs.push(FileArg {
+            flag: "--slice-plot",
             path: path.clone(),
         });
     }

@@ -347,7 +347,7 @@ pub fn run(args: &NetworkSmoothingArgs, seed: u64, threads: usize) -> Result<Vec
     for (index, &weight_decay) in args.weight_decays.iter().enumerate() {
         let trained = train_network(
             line.points.view(),
-            process,
+            crate::sampling::process_spec::ProcessSpec::Reverse(process),
             &args.recipe,
             weight_decay,
             args.t_min,

@@ -7,20 +7,18 @@ use anyhow::{anyhow, bail, Result};
 use smoothscore_core::{Activation, NetworkOutput, NetworkShape, TimeInput};
 
 /// The shape of an MLP for data of dimension `dim`: `depth` hidden layers of `width` units
-/// with `activation` (`relu` or `silu`), K = `time_features`. Errors name the flag: a zero
-/// size (the core's check), an unknown activation, or a widest vector max(d + 2K, width) above
+/// with `activation`, K = `time_features`. Errors name the flag: a zero
+/// size (the core's check) or a widest vector max(d + 2K, width) above
 /// the host's capacity ([`check_shape`]; refused before any allocation).
 pub fn network_shape(
     dim: usize,
     width: usize,
     depth: usize,
-    activation: &str,
+    activation: Activation,
     time_features: usize,
     output: NetworkOutput,
     time_input: TimeInput,
 ) -> Result<NetworkShape> {
-    let activation = Activation::from_name(activation)
-        .ok_or_else(|| anyhow!("unknown --activation '{activation}' (expected relu or silu)"))?;
     for (flag, value) in [("--width", width), ("--depth", depth)] {
         if value == 0 {
             bail!("{flag} must be at least 1, got 0");
@@ -76,7 +74,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn zero_unknown_and_too_wide_shapes_are_refused() {
+    fn zero_and_too_wide_shapes_are_refused() {
         let shape = |width, depth, activation, k| {
             network_shape(
                 2,
@@ -89,19 +87,18 @@ mod tests {
             )
         };
         assert_eq!(
-            shape(32, 2, "silu", 4).unwrap().parameter_count().unwrap(),
+            shape(32, 2, Activation::Silu, 4)
+                .unwrap()
+                .parameter_count()
+                .unwrap(),
             1474
         );
-        let zero = shape(0, 2, "silu", 4).unwrap_err().to_string();
+        let zero = shape(0, 2, Activation::Silu, 4).unwrap_err().to_string();
         assert_eq!(zero, "--width must be at least 1, got 0");
-        assert!(shape(32, 0, "relu", 4).is_err());
-        assert!(shape(32, 2, "tanh", 4)
-            .unwrap_err()
-            .to_string()
-            .contains("relu or silu"));
-        let wide = shape(4097, 2, "silu", 4).unwrap_err().to_string();
+        assert!(shape(32, 0, Activation::Relu, 4).is_err());
+        let wide = shape(4097, 2, Activation::Silu, 4).unwrap_err().to_string();
         assert!(wide.contains("exceeds the host's capacity"), "{wide}");
-        assert!(shape(8, 2, "silu", usize::MAX / 2).is_err());
+        assert!(shape(8, 2, Activation::Silu, usize::MAX / 2).is_err());
     }
 
     #[test]
@@ -118,7 +115,7 @@ mod tests {
             2,
             4096,
             1 << 40,
-            "relu",
+            Activation::Relu,
             1,
             NetworkOutput::Epsilon,
             TimeInput::LogSigma,

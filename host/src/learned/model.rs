@@ -106,7 +106,7 @@ mod tests {
     use rand_core::SeedableRng;
     use smoothscore_core::network::time_features::network_input;
     use smoothscore_core::network::Conditioning;
-    use smoothscore_core::{Network, NetworkOutput, TimeInput};
+    use smoothscore_core::{Activation, Network, NetworkOutput, TimeInput};
 
     /// candle's forward pass (its gemm's summation order) against the core's (16 lanes, fixed
     /// tree) on the same weights and inputs: both round the same exact values, so they agree
@@ -116,9 +116,9 @@ mod tests {
     fn candle_forward_matches_the_core_forward() {
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
         for (dim, width, depth, activation, k) in [
-            (2, 32, 2, "silu", 4),
-            (3, 128, 3, "relu", 8),
-            (50, 64, 2, "silu", 6),
+            (2, 32, 2, Activation::Silu, 4),
+            (3, 128, 3, Activation::Relu, 8),
+            (50, 64, 2, Activation::Silu, 6),
         ] {
             let shape = network_shape(
                 dim,
@@ -171,15 +171,23 @@ mod tests {
                 .zip(&expected)
                 .map(|(&g, &e)| f64::from(g - e).abs() / (1.0 + f64::from(e).abs()))
                 .fold(0.0f64, f64::max);
-            println!("d {dim} width {width} depth {depth} {activation}: max |candle − core| / (1 + |core|) = {worst:.2e}");
+            println!("d {dim} width {width} depth {depth} {}: max |candle − core| / (1 + |core|) = {worst:.2e}", activation.name());
             assert!(worst <= 1e-5, "{worst}");
         }
     }
 
     #[test]
     fn flat_weights_round_trip_in_the_contract_layout() {
-        let shape =
-            network_shape(2, 5, 2, "relu", 3, NetworkOutput::Drift, TimeInput::Time).unwrap();
+        let shape = network_shape(
+            2,
+            5,
+            2,
+            Activation::Relu,
+            3,
+            NetworkOutput::Drift,
+            TimeInput::Time,
+        )
+        .unwrap();
         let weights: Vec<f32> = (0..87).map(|i| i as f32).collect();
         let model = Mlp::from_weights(shape, &weights).unwrap();
         assert_eq!(model.flat_weights().unwrap(), weights);

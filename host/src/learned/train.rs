@@ -31,7 +31,7 @@ pub const BUCKETS: usize = 8;
 pub const EXAMPLES_PER_BUCKET: usize = 256;
 
 /// The learning-rate schedule over the steps s = 0 … S − 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LearningRateSchedule {
     /// η_s = η · ½(1 + cos(π s / S)).
     Cosine,
@@ -42,16 +42,6 @@ pub enum LearningRateSchedule {
 }
 
 impl LearningRateSchedule {
-    /// Parses `cosine`, `linear` or `constant`.
-    pub fn parse(name: &str) -> Result<Self> {
-        Ok(match name {
-            "cosine" => Self::Cosine,
-            "linear" => Self::Linear,
-            "constant" => Self::Constant,
-            other => bail!("unknown --lr-schedule '{other}' (expected cosine, linear or constant)"),
-        })
-    }
-
     /// The name on the command line.
     pub fn name(self) -> &'static str {
         match self {
@@ -79,8 +69,8 @@ pub struct ArchitectureSettings {
     pub width: usize,
     /// Hidden layers.
     pub depth: usize,
-    /// `relu` or `silu`.
-    pub activation: String,
+    /// The hidden layers' activation.
+    pub activation: smoothscore_core::Activation,
     /// K.
     pub time_features: usize,
 }
@@ -345,7 +335,7 @@ pub fn train(
         dim,
         architecture.width,
         architecture.depth,
-        &architecture.activation,
+        architecture.activation,
         architecture.time_features,
         objective.output(),
         objective.time_input(),

@@ -7,13 +7,16 @@
 //! - [`trajectories`]: a few samples' paths through time.
 //! - [`image_grid`]: image samples (e.g. MNIST) beside their nearest training images.
 //! - [`curves`]: a metric against a parameter.
+//! - [`funnel_slice`]: the funnel's (x₀, x₁) slice of several runs over the true density.
 
 mod curves;
+mod funnel_slice;
 mod grid;
 mod scatter;
 mod trajectories;
 
 pub use curves::{curves, Series};
+pub use funnel_slice::{funnel_slice, SlicePanel};
 pub use grid::image_grid;
 pub use scatter::{scatter, scatter_svg};
 pub use trajectories::trajectories;

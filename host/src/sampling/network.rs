@@ -22,6 +22,24 @@ pub fn check_shape(shape: &NetworkShape) -> Result<()> {
     Ok(())
 }
 
+/// The hidden-layer activation as a command-line choice (`--activation relu|silu`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ActivationName {
+    /// relu(y) = max(y, 0).
+    Relu,
+    /// silu(y) = y / (1 + e^{−y}).
+    Silu,
+}
+
+impl From<ActivationName> for smoothscore_core::Activation {
+    fn from(name: ActivationName) -> Self {
+        match name {
+            ActivationName::Relu => smoothscore_core::Activation::Relu,
+            ActivationName::Silu => smoothscore_core::Activation::Silu,
+        }
+    }
+}
+
 /// A trained score network: the contract's tensors, the process it was trained for and the
 /// file's metadata (architecture, normalisation, training settings).
 #[derive(Clone, PartialEq)]
