@@ -167,8 +167,8 @@ fn effective_bandwidth_finds_a_positive_bandwidth() {
 /// Vargas et al.'s comparison with learned scores, small (d = 5 funnel, N = 64, two widths):
 /// the VP and pinned networks of one width have the same parameter count (the equal budget),
 /// every distance to the truth has its interval, the networks do not reproduce training points
-/// as the exact score does, and `--slice-plot` draws the funnel slice (a PNG) without touching
-/// anything else.
+/// as the exact score does, `--slice-plot` draws the funnel slice (a PNG) without touching
+/// anything else, and `reproduce` gets the same bits of the tables and both pictures.
 #[test]
 fn pbm_compares_equal_budget_networks_of_both_processes() {
     let dir = tempfile::tempdir().unwrap();
@@ -200,6 +200,8 @@ fn pbm_compares_equal_budget_networks_of_both_processes() {
             "40",
             "--slice-plot",
             "slice.png",
+            "--plot",
+            "main.png",
         ],
     );
     assert!(
@@ -266,7 +268,19 @@ fn pbm_compares_equal_budget_networks_of_both_processes() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     written.sort();
-    assert_eq!(written, ["out", "slice.png"]);
+    assert_eq!(written, ["main.png", "out", "slice.png"]);
+    // `reproduce` re-trains the networks and redraws both pictures: the same bits.
+    let check = common::smoothscore(dir.path(), &["reproduce", "out/manifest.json"]);
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        report.starts_with("bit match: 4/4 outputs identical"),
+        "{report}"
+    );
 }
 
 /// `--scores net` options are checked before any work: a slice plot needs the funnel, a
