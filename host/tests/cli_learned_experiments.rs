@@ -1,16 +1,44 @@
 //! The learned-score experiments (feature `train`), run small with two replicates: the tables'
-//! shapes and interval columns, and the measurements that carry the claim (printed with
-//! `--nocapture`).
+//! shapes and interval columns, the measurements that carry the claim (printed with
+//! `--nocapture`), the `--plot` picture, and `reproduce` getting the same bits.
 #![cfg(feature = "train")]
 
 mod common;
 
-use common::{experiment_tables, interval_rows};
+use common::{experiment_tables_in, interval_rows};
 use serde_json::Value;
 
-/// Runs `experiment NAME ARGS --replicates 2 --json`; returns the tables.
+/// Runs `experiment NAME ARGS --replicates 2 --json --plot main.png`; checks the picture is a
+/// PNG and that `reproduce` (which re-trains the networks) gets every output's bits again;
+/// returns the tables.
 fn run(name: &str, args: &[&str]) -> serde_json::Map<String, Value> {
-    experiment_tables(name, args)
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = args.to_vec();
+    all.extend(["--plot", "main.png"]);
+    let tables = experiment_tables_in(dir.path(), name, &all);
+    let picture = std::fs::read(dir.path().join("main.png")).unwrap();
+    assert_eq!(&picture[1..4], b"PNG", "{name}: --plot");
+    reproduces(dir.path(), "out/manifest.json");
+    tables
+}
+
+/// `reproduce MANIFEST` in `dir` succeeds with every output identical.
+fn reproduces(dir: &std::path::Path, manifest: &str) {
+    let check = common::smoothscore(dir, &["reproduce", manifest]);
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let counts = report
+        .strip_prefix("bit match: ")
+        .and_then(|rest| rest.split_once(" outputs identical"))
+        .map(|(counts, _)| counts.to_owned());
+    match counts.as_deref().and_then(|c| c.split_once('/')) {
+        Some((same, all)) => assert_eq!(same, all, "{report}"),
+        None => panic!("not a bit-match report: {report}"),
+    }
 }
 
 /// The rows of table `name`, each with the interval columns of every metric in `metrics`
@@ -270,17 +298,7 @@ fn pbm_compares_equal_budget_networks_of_both_processes() {
     written.sort();
     assert_eq!(written, ["main.png", "out", "slice.png"]);
     // `reproduce` re-trains the networks and redraws both pictures: the same bits.
-    let check = common::smoothscore(dir.path(), &["reproduce", "out/manifest.json"]);
-    let report = String::from_utf8_lossy(&check.stdout);
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
-    assert!(
-        report.starts_with("bit match: 4/4 outputs identical"),
-        "{report}"
-    );
+    reproduces(dir.path(), "out/manifest.json");
 }
 
 /// `--scores net` options are checked before any work: a slice plot needs the funnel, a

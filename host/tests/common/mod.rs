@@ -18,6 +18,16 @@ pub fn smoothscore(dir: &Path, args: &[&str]) -> Output {
 #[allow(dead_code)] // used by the experiment test files only
 pub fn experiment_tables(name: &str, args: &[&str]) -> serde_json::Map<String, serde_json::Value> {
     let dir = tempfile::tempdir().unwrap();
+    experiment_tables_in(dir.path(), name, args)
+}
+
+/// [`experiment_tables`] in the folder `dir` (which keeps the run's files for more checks).
+#[allow(dead_code)] // used by the experiment test files only
+pub fn experiment_tables_in(
+    dir: &Path,
+    name: &str,
+    args: &[&str],
+) -> serde_json::Map<String, serde_json::Value> {
     let mut all = vec![
         "experiment",
         name,
@@ -28,13 +38,13 @@ pub fn experiment_tables(name: &str, args: &[&str]) -> serde_json::Map<String, s
         "out",
     ];
     all.extend(args);
-    let output = smoothscore(dir.path(), &all);
+    let output = smoothscore(dir, &all);
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let files = std::fs::read_dir(dir.path().join("out")).unwrap().count();
+    let files = std::fs::read_dir(dir.join("out")).unwrap().count();
     assert!(
         files >= 3,
         "the tables' CSV and JSON files and the manifest"
