@@ -233,7 +233,7 @@ pub enum Experiment {
     Variance(variance::VarianceArgs),
     /// Gabriel et al.: KL(p₀ ‖ LED-KDE) and held-out NLL vs bandwidth and N on known 2-D laws.
     Density(density::DensityArgs),
-    /// Vargas et al.: VP-SDE vs pinned Brownian motion on funnel and GMM (d = 50), exact and smoothed.
+    /// Vargas et al.: VP-SDE vs pinned Brownian motion on funnel and GMM (d = 50), exact, smoothed and learned.
     Pbm(pbm::PbmArgs),
     /// Chen: trained two-layer ReLU networks vs the smoothed PL-ESF (best δ_t, its exponent, endpoints).
     #[cfg(feature = "train")]

@@ -47,7 +47,11 @@ pub fn funnel_slice(path: &Path, panels: &[SlicePanel], title: &str) -> Result<(
     fonts();
     let rows = if panels.len() > 1 { 2 } else { 1 };
     let columns = panels.len().div_ceil(rows);
-    let size = (PANEL.0 * columns as u32, PANEL.1 * rows as u32 + 40);
+    // At least two panels wide, so the title fits above a single column.
+    let size = (
+        (PANEL.0 * columns as u32).max(2 * PANEL.0),
+        PANEL.1 * rows as u32 + 40,
+    );
     let root = BitMapBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE).map_err(drawing)?;
     let body = root.titled(title, ("sans-serif", 24)).map_err(drawing)?;
