@@ -2,8 +2,8 @@
 //! core's fixed summation order (the network contract, `NETWORK-CONTRACT.md`).
 //!
 //! Input z ∈ ℝ^{d + 2K}: z_k = c_in(t)·(x_k − α_t μ_k) with c_in(t) = 1/√(α_t² σ_data² + σ_t²),
-//! z_{d+k} = sin(ω_k c(t)), z_{d+K+k} = cos(ω_k c(t)), c(t) = ln σ_t or t
-//! ([`time_features`]). Hidden layers h_{l+1} = act(W_l h_l + b_l) (relu or silu,
+//! z_{d+k} = sin(ω_k c(t)), z_{d+K+k} = cos(ω_k c(t)), c(t) = ln σ_t, t or
+//! ln(α_t/σ_t) ([`time_features`]). Hidden layers h_{l+1} = act(W_l h_l + b_l) (relu or silu,
 //! [`activation`]), `depth` of them with `width` units; output o = W_L h_L + b_L of d values
 //! ([`layer`]). The weights are one flat row-major buffer, W_l (out_l × in_l) then b_l (out_l),
 //! layer after layer ([`NetworkShape`]).

@@ -133,7 +133,7 @@ fn network_smoothing_fits_delta_and_its_exponent() {
 
 /// Gabriel et al. vs learning, small: at t = 0.05 every network is closer to a kernel-smoothed
 /// score with h* > 0 than to the exact score (measured h* = 0.32–0.40 spreads, relative MSE
-/// 0.11–0.23 against 0.39–0.63 for the exact score), so the pooled h* is positive (measured
+/// 0.12–0.25 against 0.39–0.67 for the exact score), so the pooled h* is positive (measured
 /// 0.25), and the memorization columns are fractions.
 #[test]
 fn effective_bandwidth_finds_a_positive_bandwidth() {

@@ -35,10 +35,15 @@ impl Activation {
 /// The scalar c(t) the time features are built from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimeInput {
-    /// c(t) = ln σ_t (VP, OU, VE, Brownian).
+    /// c(t) = ln σ_t (VE, Brownian: σ_t spans decades, α_t = 1).
     LogSigma,
     /// c(t) = t (the pinned Brownian motion).
     Time,
+    /// c(t) = ln(α_t/σ_t), the log signal-to-noise ratio (VP, OU). There ln σ_t saturates
+    /// (σ_t → 1: ln σ_t ∈ [−0.04, 0] for t ∈ [0.5, 1] on the linear VP schedule, while α_t
+    /// still falls from 0.28 to 0.007), so a network conditioned on it barely tells those times
+    /// apart; the log-SNR spans both ends.
+    LogSnr,
 }
 
 impl TimeInput {
@@ -47,6 +52,7 @@ impl TimeInput {
         match self {
             TimeInput::LogSigma => "log_sigma",
             TimeInput::Time => "time",
+            TimeInput::LogSnr => "log_snr",
         }
     }
 
@@ -55,6 +61,7 @@ impl TimeInput {
         match name {
             "log_sigma" => Some(TimeInput::LogSigma),
             "time" => Some(TimeInput::Time),
+            "log_snr" => Some(TimeInput::LogSnr),
             _ => None,
         }
     }
@@ -277,7 +284,7 @@ mod tests {
         for a in [Activation::Relu, Activation::Silu] {
             assert_eq!(Activation::from_name(a.name()), Some(a));
         }
-        for t in [TimeInput::LogSigma, TimeInput::Time] {
+        for t in [TimeInput::LogSigma, TimeInput::Time, TimeInput::LogSnr] {
             assert_eq!(TimeInput::from_name(t.name()), Some(t));
         }
         for o in [NetworkOutput::Epsilon, NetworkOutput::Drift] {

@@ -11,7 +11,7 @@ pub struct Conditioning {
     pub alpha_t: f32,
     /// c_in(t) = 1 / √(α_t² σ_data² + σ_t²).
     pub c_in: f32,
-    /// c(t): ln σ_t or t.
+    /// c(t): ln σ_t, t or ln(α_t/σ_t).
     pub time_value: f32,
 }
 
@@ -19,11 +19,13 @@ impl Conditioning {
     /// α_t as given; c_in = 1 / √((α_t·α_t)·σ_data² + σ_t²), or 1/σ_data when that variance
     /// is 0 (only the pinned process at t = 0, where α_t = σ_t = 0); c(t) = ½ ln σ_t² for
     /// [`TimeInput::LogSigma`] (−∞ at σ_t = 0, which the output check then reports), t for
-    /// [`TimeInput::Time`]. `data_variance` = σ_data² and `data_std` = σ_data > 0.
+    /// [`TimeInput::Time`], ½(ln(α_t·α_t) − ln σ_t²) for [`TimeInput::LogSnr`].
+    /// `data_variance` = σ_data² and `data_std` = σ_data > 0.
     ///
     /// Error: α_t·α_t, ·σ_data², + σ_t², the correctly rounded √ and the division give c_in a
     /// relative error ≤ γ_4 (γ_m = m·u/(1 − m·u), u = 2⁻²⁴); `libm`'s ln is < 1 ulp, so c(t) =
-    /// ln σ_t has absolute error ≤ 2u·|ln σ_t| + u.
+    /// ln σ_t has absolute error ≤ 2u·|ln σ_t| + u, and c(t) = ln(α_t/σ_t) ≤ 2u·(|ln α_t| +
+    /// |ln σ_t|) + 2u (the rounding of α_t·α_t adds u to the first logarithm).
     pub fn new(
         alpha_t: f32,
         sigma_squared: f32,
@@ -41,6 +43,7 @@ impl Conditioning {
         let time_value = match time_input {
             TimeInput::LogSigma => 0.5 * math::ln(sigma_squared),
             TimeInput::Time => t,
+            TimeInput::LogSnr => 0.5 * (math::ln(alpha_t * alpha_t) - math::ln(sigma_squared)),
         };
         Conditioning {
             alpha_t,

@@ -33,7 +33,7 @@ pub struct TrainArgs {
     /// Hidden-layer activation.
     #[arg(long, value_enum, default_value = "silu")]
     pub activation: ActivationName,
-    /// K: Fourier time features sin/cos(ω_k c(t)), c = ln σ_t (pbm: t).
+    /// K: Fourier time features sin/cos(ω_k c(t)), c = ln(α_t/σ_t) for vp and ou, ln σ_t for ve and brownian, t for pbm.
     #[arg(long, default_value_t = 8, allow_negative_numbers = true, value_parser = crate::io::limits::count(0, usize::MAX))]
     pub time_features: usize,
     /// Optimizer steps.

@@ -110,7 +110,7 @@ pub struct PbmNetworks {
     /// Hidden-layer activation of the networks.
     #[arg(long, value_enum, default_value = "silu")]
     pub activation: crate::sampling::network::ActivationName,
-    /// Fourier time features K of the networks (VP: of ln σ_t; pinned: of t).
+    /// Fourier time features K of the networks (VP: of the log-SNR ln(α_t/σ_t); pinned: of t).
     #[arg(long, default_value_t = 4, value_parser = crate::io::limits::count(0, 64))]
     pub time_features: usize,
     /// Optimizer steps per network. Long enough for the VP networks: at 3000 steps they are

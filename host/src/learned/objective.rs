@@ -75,9 +75,16 @@ impl Objective {
         }
     }
 
-    /// The time input c(t): ln σ_t, or t for pbm.
+    /// The time input c(t): the log-SNR ln(α_t/σ_t) for the processes whose mean decays (VP,
+    /// OU: there ln σ_t saturates near 0 over the second half of the time range), ln σ_t for
+    /// VE and Brownian (α_t = 1), t for pbm.
     pub fn time_input(self) -> TimeInput {
         match self {
+            Objective::Denoising(
+                Process::VpLinear { .. }
+                | Process::VpCosine { .. }
+                | Process::OrnsteinUhlenbeck { .. },
+            ) => TimeInput::LogSnr,
             Objective::Denoising(_) => TimeInput::LogSigma,
             Objective::Drift { .. } => TimeInput::Time,
         }
@@ -112,8 +119,15 @@ impl Objective {
         let (low, high) = self.coordinate_range(t_min)?;
         Ok(match self {
             Objective::Denoising(process) => {
-                let c = |t: f32| 0.5 * process.sigma_squared(t).ln();
-                (c(self.time_at(low)), c(self.time_at(high)))
+                let c = |t: f32| -> Result<f32> {
+                    let (alpha, sigma_squared) = process
+                        .coefficients(t)
+                        .map_err(|e| anyhow!("training time {t}: {e}"))?;
+                    let conditioning =
+                        Conditioning::new(alpha, sigma_squared, t, 1.0, 1.0, self.time_input());
+                    Ok(conditioning.time_value)
+                };
+                (c(self.time_at(low))?, c(self.time_at(high))?)
             }
             Objective::Drift { .. } => (0.0, 1.0),
         })
