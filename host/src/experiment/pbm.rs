@@ -3,7 +3,8 @@
 //! exact score/drift, its kernel-smoothed version and — the paper's claim — *learned* ones:
 //! `--scores net` trains, per process and per width of `--widths`, a network of the same
 //! architecture (input d + 2K, output d, so VP and pinned networks of one width have exactly the
-//! same parameter count: the `parameters` column) by denoising score matching (VP) or drift
+//! same parameter count: the `parameters` column) by denoising score matching (VP, time input
+//! the log-SNR) or drift
 //! matching (pinned; [`crate::learned::objective`]) with the same steps, batch and optimiser, and
 //! samples with it. Sweeps: `--dims` (the funnel's and the GMM's dimension d), `--n-trains`
 //! (training-set size N) and `--widths` (the budget).
@@ -114,8 +115,9 @@ pub struct PbmNetworks {
     #[arg(long, default_value_t = 4, value_parser = crate::io::limits::count(0, 64))]
     pub time_features: usize,
     /// Optimizer steps per network. Long enough for the VP networks: at 3000 steps they are
-    /// under-trained in d ≥ 16 and their samples drift far off (GMM-10, d = 16, width 256:
-    /// MMD² 0.27 at 3000 steps, 0.0024 at 12 000, beside the pinned network's 0.0029).
+    /// under-trained in d ≥ 16 and their samples drift far off (measured with the earlier
+    /// ln σ_t time input; GMM-10, d = 16, width 256: MMD² 0.27 at 3000 steps, 0.0024 at
+    /// 12 000, beside the pinned network's 0.0029).
     #[arg(long, default_value_t = 12_000, value_parser = crate::io::limits::count(1, usize::MAX))]
     pub train_steps: usize,
     /// Examples per optimizer step.
