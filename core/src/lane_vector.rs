@@ -109,7 +109,9 @@ impl LaneVector for [f32; LANES] {
     fn fma(self, b: Self, c: Self) -> Self {
         #[cfg(smoothscore_arm_fma)]
         {
-            crate::fused_multiply_add::fma_lanes(&self, &b, &c)
+            let mut out = c;
+            crate::fused_multiply_add::fma_lanes(&self, &b, &mut out);
+            out
         }
         #[cfg(not(smoothscore_arm_fma))]
         {

@@ -401,13 +401,18 @@ impl TiledMean {
     }
 }
 
-/// sum_j ← fma(w_j, y_jk, sum_j·scale) lane by lane for one coordinate k of the tile. On the
-/// Arm targets with `VFMA.F32` one out-of-line copy serves the eight columns (inlined there,
-/// the 16-lane FMA's memory operands cost 1 KB of firmware .text); elsewhere inlined.
-#[cfg_attr(smoothscore_arm_fma, inline(never))]
-#[cfg_attr(not(smoothscore_arm_fma), inline(always))]
+/// sum_j ← fma(w_j, y_jk, sum_j·scale) lane by lane for one coordinate k of the tile.
+#[inline(always)]
 fn lane_update(sum: &mut [f32; LANES], column: &[f32; LANES], scale: f32, weights: &[f32; LANES]) {
-    *sum = weights.fma(*column, sum.mul([scale; LANES]));
+    for s in sum.iter_mut() {
+        *s *= scale;
+    }
+    #[cfg(smoothscore_arm_fma)]
+    crate::fused_multiply_add::fma_lanes(weights, column, sum);
+    #[cfg(not(smoothscore_arm_fma))]
+    {
+        *sum = weights.fma(*column, *sum);
+    }
 }
 
 /// The running weighted sums of Q queries over one tile of wide data:
