@@ -63,6 +63,15 @@ timeout 600 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
 grep -q '^done$' "$work/firmware.txt" || { echo "error: the firmware did not finish"; tail -3 "$work/firmware.txt"; exit 1; }
 grep '^stack ' "$work/firmware.txt" | awk '{print "stack high-water mark of the sampling call: " $2 " bytes"}'
 
+echo "== fused multiply-add on the Cortex-M4F (VFMA.F32) against libm's software fmaf (--features fma-sweep)"
+(cd embedded && CARGO_TARGET_DIR="$embedded_target/fma-sweep" cargo build -q --release --features fma-sweep)
+timeout 600 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
+  -semihosting-config enable=on,target=native \
+  -kernel "$embedded_target/fma-sweep/thumbv7em-none-eabihf/release/smoothscore-firmware" >"$work/fma.txt"
+grep -q '^done$' "$work/fma.txt" || { echo "error: the fma sweep did not finish"; tail -3 "$work/fma.txt"; exit 1; }
+awk '$1 ~ /^fma/ {print $1 " equal to libm::fmaf: " $2 "/" $3; if ($2 != $3 || $3 == 0) bad = 1} END {exit bad}' "$work/fma.txt" \
+  || { echo "error: the firmware's fused multiply-add differs from libm::fmaf"; exit 1; }
+
 echo "== host twin (same core, same run.rs, x86_64)"
 CARGO_TARGET_DIR="$embedded_target" cargo run -q --release --manifest-path embedded/twin/Cargo.toml >"$work/twin.txt"
 if [ "${SMOOTHSCORE_FLIP_BIT:-0}" = 1 ]; then

@@ -1,8 +1,9 @@
 //! Sixteen f32 lanes as one value, for kernels whose speed must not depend on how LLVM
 //! vectorizes a loop nest.
 //!
-//! [`LaneVector`] has only lane-wise IEEE operations (load, splat, +, −, ×, store), each
-//! rounding once, so every implementation gives the same bits: the portable `[f32; 16]` here,
+//! [`LaneVector`] has only lane-wise IEEE operations (load, splat, +, −, ×, the fused
+//! multiply-add, store), each rounding once, so every implementation gives the same bits: the
+//! portable `[f32; 16]` here (its fused multiply-add is [`crate::fused_multiply_add::fma`]),
 //! and the hosts' `core::arch` registers (an AVX-512 register, two AVX2 registers), which a
 //! host passes to [`crate::batched::score_batch_with`] when the CPU has them. A kernel written
 //! with it keeps its accumulators in registers by construction instead of by the optimizer's
@@ -28,6 +29,10 @@ pub trait LaneVector: Copy {
     fn sub(self, other: Self) -> Self;
     /// Lane-wise a · b.
     fn mul(self, other: Self) -> Self;
+    /// Lane-wise fused multiply-add a · b + c, rounded once: the bits of
+    /// [`crate::fused_multiply_add::fma`] in every lane (the correctly rounded value; NaN
+    /// payloads aside).
+    fn fma(self, b: Self, c: Self) -> Self;
     /// The 16 lanes in order.
     fn to_array(self) -> [f32; LANES];
     /// out_k = lane k.
@@ -98,6 +103,24 @@ impl LaneVector for [f32; LANES] {
     #[inline(always)]
     fn mul(self, other: Self) -> Self {
         lane_wise(self, other, |a, b| a * b)
+    }
+
+    #[inline(always)]
+    fn fma(self, b: Self, c: Self) -> Self {
+        #[cfg(smoothscore_arm_fma)]
+        {
+            let mut out = c;
+            crate::fused_multiply_add::fma_lanes(&self, &b, &mut out);
+            out
+        }
+        #[cfg(not(smoothscore_arm_fma))]
+        {
+            let mut out = c;
+            for ((o, &ak), &bk) in out.iter_mut().zip(&self).zip(&b) {
+                *o = crate::fused_multiply_add::fma(ak, bk, *o);
+            }
+            out
+        }
     }
 
     #[inline(always)]

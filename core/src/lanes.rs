@@ -5,8 +5,10 @@
 //! [`crate::posterior`], the dot product of the networks here.
 //! The order of every f32 operation is therefore fixed by the source, not by the compiler:
 //! LLVM vectorizes the lane loop (it needs no reassociation for that), never contracts a
-//! multiply and an add into an FMA (Rust does not allow it), and the result has the same bits on
-//! every target, with or without SIMD, with or without `-C target-cpu=native`.
+//! multiply and an add into an FMA on its own (Rust does not allow it; the posterior's kernels
+//! fuse explicitly, through [`crate::fused_multiply_add::fma`]; [`dot`] and [`add_scaled`]
+//! here do not), and the result has the same bits on every target, with or without SIMD, with
+//! or without `-C target-cpu=native`.
 
 /// The one lane and tile width: lane accumulators of every reduction over d, rows per softmax
 /// tile, lanes of the exponential and of a [`crate::lane_vector::LaneVector`]. 16 f32 lanes fill

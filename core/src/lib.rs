@@ -28,8 +28,12 @@
 //!
 //! The formulas, with the papers they come from and the choices that are ours: `docs/math.md`.
 //!
-//! Bit reproducibility: every reduction has a fixed order, nothing is contracted to FMA, the
-//! softmax exponential is our own straight-line f32 code, and the other elementary functions
+//! Bit reproducibility: every reduction has a fixed order; the posterior's multiply-adds (the
+//! distance accumulation, the weighted sums) are fused with the one correctly rounded
+//! [`fused_multiply_add::fma`] (hardware `VFMA.F32` on the Cortex-M4F, `VFMADD` on x86-64 where
+//! the build or the host's lane vectors have FMA3, `libm::fmaf` elsewhere: the same bits), and
+//! nothing else is fused (the compiler never contracts on its own); the softmax exponential is
+//! our own straight-line f32 code, and the other elementary functions
 //! go through `libm` (pure software). The `fast-math` feature swaps those others (schedules,
 //! logarithms) for `micromath`; the softmax exponential stays.
 //!
@@ -89,6 +93,7 @@
 
 pub mod dataset;
 pub mod error;
+pub mod fused_multiply_add;
 pub mod kernel_points;
 pub mod kernel_smoothed;
 pub mod lane_vector;

@@ -1,13 +1,19 @@
 //! The squared distances ‖x − α·y‖² of the posterior's logits, with coordinate k accumulated
 //! into lane k mod [`LANES`] in index order and the lanes summed in the fixed tree
 //! [`crate::lanes::reduce`]: one row, Q queries against one row (sliced or packed), one query against
-//! four rows. Every kernel gives the bits of [`squared_distance_scaled`] (tested here, and the
-//! whole posterior against [`super::oracle`]).
+//! four rows. Per coordinate: the product α·y_k rounded (shared by every query of a block), the
+//! difference d_k = x_k − α·y_k rounded, and the accumulation lane ← fma(d_k, d_k, lane), one
+//! fused multiply-add ([`fma`], bit contract v2): a subtraction and an FMA per (query, row)
+//! coordinate.
+//! Every kernel gives the bits of [`squared_distance_scaled`] (tested here, and the whole
+//! posterior against [`super::oracle`]).
 
+use crate::fused_multiply_add::fma;
 use crate::lane_vector::LaneVector;
 use crate::lanes::{reduce, reduce_each, LANES};
 
-/// ‖x − α·y‖² = Σ_k (x_k − α y_k)², with coordinate k accumulated into lane k mod 16.
+/// ‖x − α·y‖² = Σ_k (x_k − α y_k)², with coordinate k accumulated into lane k mod 16:
+/// lane ← fma(d_k, d_k, lane) with d_k = x_k − α·y_k (each operation rounded).
 ///
 /// `x` and `y` must have the same length (the shorter length is used otherwise).
 #[inline(always)]
@@ -18,7 +24,7 @@ pub(crate) fn squared_distance_scaled(x: &[f32], y: &[f32], alpha: f32) -> f32 {
     for (xc, yc) in (&mut x_chunks).zip(&mut y_chunks) {
         for ((acc_lane, &xk), &yk) in acc.iter_mut().zip(xc).zip(yc) {
             let diff = xk - alpha * yk;
-            *acc_lane += diff * diff;
+            *acc_lane = fma(diff, diff, *acc_lane);
         }
     }
     for ((acc_lane, &xk), &yk) in acc
@@ -27,7 +33,7 @@ pub(crate) fn squared_distance_scaled(x: &[f32], y: &[f32], alpha: f32) -> f32 {
         .zip(y_chunks.remainder())
     {
         let diff = xk - alpha * yk;
-        *acc_lane += diff * diff;
+        *acc_lane = fma(diff, diff, *acc_lane);
     }
     reduce(&acc)
 }
@@ -54,7 +60,7 @@ pub(crate) fn squared_distances_scaled<const Q: usize>(
             if let Some(xc) = query.get(offset..offset + LANES) {
                 for ((acc_lane, &xk), &sk) in acc_q.iter_mut().zip(xc).zip(&scaled) {
                     let diff = xk - sk;
-                    *acc_lane += diff * diff;
+                    *acc_lane = fma(diff, diff, *acc_lane);
                 }
             }
         }
@@ -65,7 +71,7 @@ pub(crate) fn squared_distances_scaled<const Q: usize>(
         if let Some(xc) = query.get(offset..) {
             for ((acc_lane, &xk), &yk) in acc_q.iter_mut().zip(xc).zip(tail) {
                 let diff = xk - alpha * yk;
-                *acc_lane += diff * diff;
+                *acc_lane = fma(diff, diff, *acc_lane);
             }
         }
     }
@@ -107,7 +113,7 @@ pub(crate) fn pack_queries<'a, const Q: usize>(
 /// ‖x_q − α·y‖² for the Q packed queries against one row y: the lanes, operations and
 /// reduction tree of [`squared_distance_scaled`] per query (so each result has its bits),
 /// written with the lane vector `V` so the Q accumulators are registers: per chunk of y, α·y
-/// once, then a load, a subtraction, a multiplication and an addition per query. If y is not
+/// once, then a load, a subtraction and a fused multiply-add per query. If y is not
 /// of the queries' dimension, every result is NaN (which the callers' output checks turn into
 /// an error).
 #[inline(always)]
@@ -127,7 +133,7 @@ pub(crate) fn squared_distances_packed<V: LaneVector, const Q: usize>(
         let scaled = alpha_lanes.mul(V::load(yc));
         for (acc_q, xc) in acc.iter_mut().zip(xcs) {
             let diff = V::load(xc).sub(scaled);
-            *acc_q = acc_q.add(diff.mul(diff));
+            *acc_q = diff.fma(diff, *acc_q);
         }
     }
     let mut lanes = [[0.0f32; LANES]; Q];
@@ -138,7 +144,7 @@ pub(crate) fn squared_distances_packed<V: LaneVector, const Q: usize>(
         for (acc_q, xc) in lanes.iter_mut().zip(xcs) {
             for ((acc_lane, &xk), &yk) in acc_q.iter_mut().zip(xc).zip(y_tail) {
                 let diff = xk - alpha * yk;
-                *acc_lane += diff * diff;
+                *acc_lane = fma(diff, diff, *acc_lane);
             }
         }
     }
@@ -174,7 +180,7 @@ pub(crate) fn squared_distances_four_rows<V: LaneVector>(
         let xv = V::load(xc);
         for (acc_r, yc) in acc.iter_mut().zip([c0, c1, c2, c3]) {
             let diff = xv.sub(alpha_lanes.mul(V::load(yc)));
-            *acc_r = acc_r.add(diff.mul(diff));
+            *acc_r = diff.fma(diff, *acc_r);
         }
     }
     let mut lanes = [[0.0f32; LANES]; 4];
@@ -186,7 +192,7 @@ pub(crate) fn squared_distances_four_rows<V: LaneVector>(
         let tail = row.get(offset..).unwrap_or(&[]);
         for ((acc_lane, &xk), &yk) in acc_r.iter_mut().zip(x_tail).zip(tail) {
             let diff = xk - alpha * yk;
-            *acc_lane += diff * diff;
+            *acc_lane = fma(diff, diff, *acc_lane);
         }
     }
     reduce_each(&lanes)

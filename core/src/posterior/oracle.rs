@@ -1,10 +1,15 @@
 //! The posterior mean in plain loops, one f32 operation at a time in the canonical order: the
 //! oracle every fast path of [`super`] is tested against bit for bit (the way `matrixmultiply`
 //! keeps its fallback kernel). Slow on purpose: no lane vectors, no blocking, no skipping.
+//! Every multiply-add of the formula is one [`fma`] (a·b + c rounded once, bit contract v2):
+//! the distance's accumulation, the weighted sums and their rescaling (the difference
+//! x − α·y stays a rounded product and a rounded subtraction, the product shared by a block's
+//! queries).
 
 use super::softmax;
 use crate::dataset::Dataset;
 use crate::error::Error;
+use crate::fused_multiply_add::fma;
 use crate::lanes::{self, LANES};
 use crate::math;
 use crate::score::{check_coefficients, check_output, check_query};
@@ -14,22 +19,23 @@ use crate::vector_exp;
 /// ℓ_i = ‖x − α_t x_i‖² · c, c = −1/(2σ_t²), written into `out` (length d); returns the
 /// log-normaliser log Σ_i e^{ℓ_i}. The canonical order:
 ///
-/// 1. ‖x − α_t x_i‖²: (x_k − α_t·x_ik)² added into lane k mod [`LANES`] in index order (from
-///    +0), the lanes summed by [`lanes::reduce`]; then ℓ_i = distance · c.
+/// 1. ‖x − α_t x_i‖²: d_k = x_k − α_t·x_ik (product and difference rounded), lane k mod
+///    [`LANES`] ← fma(d_k, d_k, lane) in index order (from +0), the lanes summed by [`lanes::reduce`]; then ℓ_i = distance · c.
 /// 2. Rows in tiles of [`LANES`], in index order (lanes past the last row hold ℓ = −∞). A NaN
 ///    or +∞ logit is an [`Error::Overflow`]; a tile whose max M is −∞ adds nothing.
 /// 3. If M > m (the running max, −∞ at first): scale = e^{m − M}, every normaliser lane and
 ///    every running sum is multiplied by it, m ← M; else scale = 1.
 /// 4. w_j = e^{ℓ_j − m} ([`vector_exp::exp`]); normaliser lane j += w_j.
-/// 5. Weighted sum, narrow data (d ≤ 8): column k, lane j ← column·scale + w_j·x_jk for all 16
-///    lanes (x = 0 past the rows), and at the end Σ_k = [`lanes::reduce`] of column k. Wide
-///    data: s_k = Σ_j w_j x_jk over the tile's rows in order (from +0), and
-///    sum_k ← sum_k·scale + s_k.
+/// 5. Weighted sum, narrow data (d ≤ 8): column k, lane j ← fma(w_j, x_jk, column·scale) for
+///    all 16 lanes (x = 0 past the rows), and at the end Σ_k = [`lanes::reduce`] of column k.
+///    Wide data: s_k ← fma(w_j, x_jk, s_k) over the tile's rows in order (from +0), and
+///    sum_k ← fma(sum_k, scale, s_k).
 /// 6. m(x)_k = Σ_k / normaliser, the normaliser summed by [`lanes::reduce`]; log-normaliser =
 ///    m + ln(normaliser).
 ///
 /// Error bound: the same as every path's, since it is the same arithmetic (each weight has the
-/// exponential's < 1 ULP, each sum the usual f32 accumulation bound ≲ (d/16 + 4)·ε per term).
+/// exponential's < 1 ULP, each sum the usual f32 accumulation bound ≲ (d/16 + 4)·ε per term,
+/// with one rounding per fused term instead of two).
 pub fn posterior_mean(
     data: &Dataset<'_>,
     alpha_t: f32,
@@ -83,9 +89,9 @@ pub fn posterior_mean(
             for (k, sum) in out.iter_mut().enumerate() {
                 let mut tile_sum = 0.0f32;
                 for (row, &weight) in tile.chunks_exact(dim).zip(&weights) {
-                    tile_sum += weight * row.get(k).copied().unwrap_or(0.0);
+                    tile_sum = fma(weight, row.get(k).copied().unwrap_or(0.0), tile_sum);
                 }
-                *sum = *sum * scale + tile_sum;
+                *sum = fma(*sum, scale, tile_sum);
             }
         } else {
             for (k, column) in columns.iter_mut().enumerate().take(dim) {
@@ -94,7 +100,7 @@ pub fn posterior_mean(
                         true => tile.get(j * dim + k).copied().unwrap_or(0.0),
                         false => 0.0,
                     };
-                    *lane = *lane * scale + weight * x;
+                    *lane = fma(weight, x, *lane * scale);
                 }
             }
         }
@@ -115,14 +121,14 @@ pub fn posterior_mean(
     Ok(running_max + math::ln(normaliser))
 }
 
-/// ‖x − α·y‖²: (x_k − α·y_k)² into lane k mod [`LANES`] in index order, lanes in the fixed tree
-/// (the scalar twin of the distance kernels).
-pub(crate) fn squared_distance(x: &[f32], y: &[f32], alpha: f32) -> f32 {
+/// ‖x − α·y‖²: d_k = x_k − α·y_k (each operation rounded) and lane k mod [`LANES`] ←
+/// fma(d_k, d_k, lane) in index order, lanes in the fixed tree (the scalar twin of the distance kernels).
+pub fn squared_distance(x: &[f32], y: &[f32], alpha: f32) -> f32 {
     let mut lanes = [0.0f32; LANES];
     for (k, (&xk, &yk)) in x.iter().zip(y).enumerate() {
         let difference = xk - alpha * yk;
         if let Some(lane) = lanes.get_mut(k % LANES) {
-            *lane += difference * difference;
+            *lane = fma(difference, difference, *lane);
         }
     }
     lanes::reduce(&lanes)

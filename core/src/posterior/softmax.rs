@@ -13,17 +13,20 @@
 //!   feeds the distances too, computed across the lanes;
 //! - wide data, where the d multiply-adds per row are the cost ([`wide_update`]): the tile's
 //!   sum s = Σ_j w_j x_j is accumulated row by row in registers (16 coordinates × Q queries at
-//!   a time, each row chunk loaded once for all Q) and the running sum becomes sum·scale + s
-//!   once per tile, so the running sums are read and written once per tile, not once per row.
+//!   a time, each row chunk loaded once for all Q) and the running sum becomes
+//!   fma(sum, scale, s) once per tile, so the running sums are read and written once per tile, not once per row.
 //!   Rows whose weight is 0 for every query of the block are skipped: this leaves the bits
 //!   unchanged, because s starts at +0 and the running sum is never −0 (see [`wide_update`]),
 //!   and adding ±0 to any other value is exact.
 //!
+//! Every multiply-add is one fused multiply-add (`fma`, a·b + c rounded once: bit contract
+//! v2): w_j·x_j into the columns or into s, sum·scale + s, and the distances' d·d + lane.
 //! Lanes are summed at the end in a fixed pairwise tree. Every step is fixed by the source, so
 //! the single-query path, the batched path and the firmware give the same bits; the order of
 //! the training set still matters for the last bits.
 
 use crate::error::Error;
+use crate::fused_multiply_add::fma;
 use crate::lane_vector::LaneVector;
 use crate::lanes;
 use crate::lanes::LANES;
@@ -218,7 +221,8 @@ pub(crate) fn narrow_logits(
     logits
 }
 
-/// (x_k − α·y_jk)² lane by lane for one coordinate k of the tile.
+/// (x_k − α·y_jk)² lane by lane for one coordinate k of the tile: d = x_k − α·y_jk, then d·d
+/// (= fma(d, d, +0), the first term of the distance's lane k: no sum is fused here).
 #[inline(always)]
 fn lane_square(column: &[f32; LANES], xk: f32, alpha: f32) -> [f32; LANES] {
     let mut square = [0.0f32; LANES];
@@ -355,7 +359,7 @@ impl TiledMean {
         }
     }
 
-    /// Takes one tile and its logits: the softmax step, then sum ← sum·scale + Σ_j w_j x_j
+    /// Takes one tile and its logits: the softmax step, then sum ← fma(w_j, x_j, sum·scale)
     /// over the tile's rows, lane j of each column. A NaN or +∞ logit is an
     /// [`Error::Overflow`].
     #[inline(always)]
@@ -366,7 +370,7 @@ impl TiledMean {
         Ok(())
     }
 
-    /// sum ← sum·scale + Σ_j w_j x_j over the tile's rows, lane j of each column.
+    /// sum ← fma(w_j, x_j, sum·scale) over the tile's rows, lane j of each column.
     #[inline(always)]
     fn update(&mut self, tile: &Tile<'_>, scale: f32, weights: &[f32; LANES]) {
         // Columns past d stay zero and are never read: only the first 2, 4 or 8 are updated.
@@ -397,11 +401,17 @@ impl TiledMean {
     }
 }
 
-/// sum_j ← sum_j·scale + w_j·y_jk lane by lane for one coordinate k of the tile.
+/// sum_j ← fma(w_j, y_jk, sum_j·scale) lane by lane for one coordinate k of the tile.
 #[inline(always)]
 fn lane_update(sum: &mut [f32; LANES], column: &[f32; LANES], scale: f32, weights: &[f32; LANES]) {
-    for ((s, &weight), &value) in sum.iter_mut().zip(weights).zip(column) {
-        *s = *s * scale + weight * value;
+    for s in sum.iter_mut() {
+        *s *= scale;
+    }
+    #[cfg(smoothscore_arm_fma)]
+    crate::fused_multiply_add::fma_lanes(weights, column, sum);
+    #[cfg(not(smoothscore_arm_fma))]
+    {
+        *sum = weights.fma(*column, *sum);
     }
 }
 
@@ -411,12 +421,17 @@ fn lane_update(sum: &mut [f32; LANES], column: &[f32; LANES], scale: f32, weight
 /// [`TiledSoftmax::push`] (a query whose tile adds nothing passes weights 0 and scale 1).
 ///
 /// The tile's sum s_q is accumulated in registers, 16 coordinates at a time, in row order
-/// (s_q ← s_q + w_qj·x_j, starting from +0), and stored as sum_q·scale_q + s_q. s_q is never −0
-/// (+0 + (−0) = +0), hence neither is the stored sum (a −0 product plus s_q ≠ −0 is not −0,
-/// and any exact cancellation rounds to +0); so adding a zero term, or skipping it, gives the
-/// same bits. Rows with w_qj = 0 for every q are therefore skipped, and the live rows are
-/// padded with zero-weight rows to 4, 8 or 16 (a fixed unrolled count). Each sum_q has the
-/// bits of this function with Q = 1 on query q alone.
+/// (s_q ← fma(w_qj, x_j, s_q), starting from +0), and stored as fma(sum_q, scale_q, s_q).
+/// A zero-weight row adds an exact ±0 (0·x_j, x_j finite), which leaves every s_q ≠ −0
+/// unchanged, and an exact cancellation rounds to +0; so adding such a row, or skipping it,
+/// gives the same bits. Rows with w_qj = 0 for every q are therefore skipped, and the live
+/// rows are padded with zero-weight rows to 4, 8 or 16 (a fixed unrolled count). Each sum_q
+/// has the bits of this function with Q = 1 on query q alone. One caveat of the fused sums:
+/// s_q can be −0 when an exact w_qj·x_j + s_q is negative and below half the smallest
+/// subnormal (|w_qj·x_j| < 2⁻¹⁵⁰; unfused, the product rounded to −0 first and +0 + (−0) = +0),
+/// and then the skipped row can change the stored sum, but only when that sum is itself −0,
+/// the sign of a zero; data that keeps w·x out of the subnormal range (every weight is
+/// ≥ 2⁻¹²⁶ or 0, so every |x| ≥ 2⁻²⁴ or x = 0) never meets it.
 #[inline(always)]
 pub(crate) fn wide_update<const Q: usize>(
     tile: &Tile<'_>,
@@ -582,9 +597,9 @@ fn tile_sums<const Q: usize, const R: usize>(
 }
 
 /// [`tile_sums`] with the Q queries side by side: per chunk of 16 coordinates, Q lane-vector
-/// sums s_q ← s_q + w_qj·x_j over the R rows in order (each row chunk loaded once for all Q
+/// sums s_q ← fma(w_qj, x_j, s_q) over the R rows in order (each row chunk loaded once for all Q
 /// queries; Q independent addition chains, where [`tile_sums`] has two), then
-/// sum_q ← sum_q·scale_q + s_q. The same operations in the same order per coordinate as
+/// sum_q ← fma(sum_q, scale_q, s_q). The same operations in the same order per coordinate as
 /// [`tile_sums`], so the same bits; the last d mod 16 coordinates go one by one.
 #[inline(always)]
 fn block_sums<V: LaneVector, const Q: usize, const R: usize>(
@@ -611,7 +626,7 @@ fn block_sums<V: LaneVector, const Q: usize, const R: usize>(
             let x = V::load(chunk);
             for (sum, query_weights) in sums.iter_mut().zip(weights) {
                 let weight = query_weights.get(r).copied().unwrap_or(0.0);
-                *sum = sum.add(V::splat(weight).mul(x));
+                *sum = V::splat(weight).fma(x, *sum);
             }
         }
         for ((running, sum), scale) in outs.iter_mut().zip(sums).zip(scale_lanes) {
@@ -619,7 +634,7 @@ fn block_sums<V: LaneVector, const Q: usize, const R: usize>(
                 .get_mut(c * lanes::LANES..(c + 1) * lanes::LANES)
                 .and_then(|chunk| <&mut [f32; lanes::LANES]>::try_from(chunk).ok())
             {
-                V::load(running).mul(scale).add(sum).store(running);
+                V::load(running).fma(scale, sum).store(running);
             }
         }
     }
@@ -627,10 +642,10 @@ fn block_sums<V: LaneVector, const Q: usize, const R: usize>(
         for ((running, query_weights), &scale) in outs.iter_mut().zip(weights).zip(scales) {
             let mut sum = 0.0f32;
             for (row, &weight) in rows.iter().zip(query_weights) {
-                sum += weight * row.get(k).copied().unwrap_or(0.0);
+                sum = fma(weight, row.get(k).copied().unwrap_or(0.0), sum);
             }
             if let Some(running) = running.get_mut(k) {
-                *running = *running * scale + sum;
+                *running = fma(*running, scale, sum);
             }
         }
     }
@@ -682,12 +697,12 @@ fn single_sums<V: LaneVector, const R: usize>(
                 continue;
             };
             for (sum, chunk) in sums.iter_mut().zip(group) {
-                *sum = sum.add(weight.mul(V::load(chunk)));
+                *sum = weight.fma(V::load(chunk), *sum);
             }
         }
         if let Some(running) = out_chunks.get_mut(start..start + SINGLE_CHUNKS) {
             for (running, sum) in running.iter_mut().zip(sums) {
-                V::load(running).mul(scale_lanes).add(sum).store(running);
+                V::load(running).fma(scale_lanes, sum).store(running);
             }
         }
         start += SINGLE_CHUNKS;
@@ -696,25 +711,25 @@ fn single_sums<V: LaneVector, const R: usize>(
         let mut sum = V::splat(0.0);
         for (row, &weight) in row_chunks.iter().zip(&weight_lanes) {
             if let Some(chunk) = row.get(c) {
-                sum = sum.add(weight.mul(V::load(chunk)));
+                sum = weight.fma(V::load(chunk), sum);
             }
         }
         if let Some(running) = out_chunks.get_mut(c) {
-            V::load(running).mul(scale_lanes).add(sum).store(running);
+            V::load(running).fma(scale_lanes, sum).store(running);
         }
     }
     for k in full * lanes::LANES..dim {
         let mut sum = 0.0f32;
         for (row, &weight) in rows.iter().zip(weights) {
-            sum += weight * row.get(k).copied().unwrap_or(0.0);
+            sum = fma(weight, row.get(k).copied().unwrap_or(0.0), sum);
         }
         if let Some(running) = out.get_mut(k) {
-            *running = *running * scale + sum;
+            *running = fma(*running, scale, sum);
         }
     }
 }
 
-/// running_k ← running_k·scale + Σ_j w_j x_j,offset+k for the W coordinates of `running`, the
+/// running_k ← fma(running_k, scale, s_k) with s_k = Σ_j w_j x_j,offset+k (fused, from +0) for the W coordinates of `running`, the
 /// sum over the R rows in order, starting from +0.
 #[inline(always)]
 fn chunk_sums<const R: usize, const W: usize>(
@@ -731,12 +746,12 @@ fn chunk_sums<const R: usize, const W: usize>(
             .and_then(|x| <&[f32; W]>::try_from(x).ok())
         {
             for (s, &xk) in sum.iter_mut().zip(x) {
-                *s += weight * xk;
+                *s = fma(weight, xk, *s);
             }
         }
     }
     for (r, &s) in running.iter_mut().zip(&sum) {
-        *r = *r * scale + s;
+        *r = fma(*r, scale, s);
     }
 }
 

@@ -41,13 +41,7 @@ fn portable_paths_have_the_bits_of_the_oracle() {
                     let mut single = vec![0.0f32; dim];
                     posterior_mean(&data, 0.8, sigma_squared, query, &mut single).unwrap();
                     let mut generic = vec![0.0f32; dim];
-                    let logit = |row: &[f32]| {
-                        let mut lanes = [0.0f32; LANES];
-                        for (k, (&x, &y)) in query.iter().zip(row).enumerate() {
-                            lanes[k % LANES] += (x - 0.8 * y) * (x - 0.8 * y);
-                        }
-                        crate::lanes::reduce(&lanes) * c
-                    };
+                    let logit = |row: &[f32]| oracle::squared_distance(query, row, 0.8) * c;
                     posterior_mean_with(&data, logit, &mut generic).unwrap();
                     let want = &expected[b * dim..(b + 1) * dim];
                     for (name, got) in [

@@ -1,8 +1,13 @@
 //! Run-time choice of the vector instruction set for the batched score: the core's
 //! [`score_batch`] (inlined) compiled three times — AVX-512, AVX2 and the build's baseline — and
-//! the widest one the CPU has is called. Rust never fuses a multiply and an add, so the three
-//! run the same IEEE operations in the same order and give the same bits (tested); only the
-//! register width differs. `SMOOTHSCORE_SIMD=baseline` (or `avx2`) caps the choice.
+//! the widest one the CPU has is called. The three run the same IEEE operations in the same
+//! order and give the same bits (tested); only the register width differs. The multiply-adds
+//! of the posterior are fused (bit contract v2) and correctly rounded on every path:
+//! `VFMADD…PS` in the AVX-512 and AVX2+FMA registers (AVX2 is used only when the CPU has FMA
+//! too), and in the baseline build the core's `fused_multiply_add::fma`, which is `libm::fmaf`
+//! (in software, or `libm`'s own run-time choice of `VFMADD…SS` on an FMA CPU: one call per
+//! lane, so the baseline's multiply-adds are slow but give the same bits).
+//! `SMOOTHSCORE_SIMD=baseline` (or `avx2`) caps the choice.
 
 #[cfg(target_arch = "x86_64")]
 mod x86_lanes;
@@ -17,7 +22,7 @@ use smoothscore_core::{BatchScoreField, Dataset, EmpiricalScore, Error, Process}
 pub enum Simd {
     /// Whatever the build targets (SSE2 on a default x86-64 build).
     Baseline,
-    /// 256-bit AVX2.
+    /// 256-bit AVX2 with FMA3.
     Avx2,
     /// 512-bit AVX-512F.
     Avx512,
@@ -51,7 +56,7 @@ impl Simd {
         let mut sets = vec![Simd::Baseline];
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2") {
+            if avx2_detected() {
                 sets.push(Simd::Avx2);
             }
             if avx512_detected() {
@@ -74,11 +79,11 @@ impl Simd {
         #[cfg(target_arch = "x86_64")]
         {
             if self == Simd::Avx512 && avx512_detected() {
-                // SAFETY: the CPU has AVX-512 F/VL/DQ/BW (checked on the line above).
+                // SAFETY: the CPU has AVX-512 F/VL/DQ/BW and FMA (checked on the line above).
                 return unsafe { score_batch_avx512(data, process, t, queries, out) };
             }
-            if self >= Simd::Avx2 && std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU has AVX2 (checked on the line above).
+            if self >= Simd::Avx2 && avx2_detected() {
+                // SAFETY: the CPU has AVX2 and FMA (checked on the line above).
                 return unsafe { score_batch_avx2(data, process, t, queries, out) };
             }
         }
@@ -112,13 +117,22 @@ impl BatchScoreField for SimdScore<'_> {
     }
 }
 
-/// AVX-512 F, VL, DQ and BW (the subsets the compiled kernel uses).
+/// AVX-512 F, VL, DQ and BW (the subsets the compiled kernel uses) and FMA3 (the lanes'
+/// `VFMADD…PS` is AVX-512F, but the kernel is compiled with `fma` too; every AVX-512 CPU has it).
 #[cfg(target_arch = "x86_64")]
 fn avx512_detected() -> bool {
-    std::arch::is_x86_feature_detected!("avx512f")
+    std::arch::is_x86_feature_detected!("fma")
+        && std::arch::is_x86_feature_detected!("avx512f")
         && std::arch::is_x86_feature_detected!("avx512vl")
         && std::arch::is_x86_feature_detected!("avx512dq")
         && std::arch::is_x86_feature_detected!("avx512bw")
+}
+
+/// AVX2 and FMA3: the register lanes' fused multiply-add is `VFMADD…PS`, which AVX2 alone
+/// does not include (the early AVX2 CPUs all have FMA3, but the features are separate bits).
+#[cfg(target_arch = "x86_64")]
+fn avx2_detected() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
 }
 
 /// Defines `$name`: [`score_batch`] compiled with the target features `$features` (the core's
@@ -142,9 +156,9 @@ macro_rules! score_batch_for {
 score_batch_for!(
     score_batch_avx512,
     x86_lanes::Avx512Lanes,
-    "avx512f,avx512vl,avx512dq,avx512bw,avx2,avx"
+    "avx512f,avx512vl,avx512dq,avx512bw,avx2,avx,fma"
 );
-score_batch_for!(score_batch_avx2, x86_lanes::Avx2Lanes, "avx2,avx");
+score_batch_for!(score_batch_avx2, x86_lanes::Avx2Lanes, "avx2,avx,fma");
 
 #[cfg(all(test, target_arch = "x86_64"))]
 mod oracle_tests;
@@ -198,7 +212,8 @@ mod tests {
     }
 
     /// Inputs for the lane operations: a strided sweep over every bit pattern, then the edges
-    /// of the exponential (flush threshold, overflow, zeros, infinities, NaN).
+    /// of the exponential (flush threshold, overflow, zeros, infinities, NaN). The fused
+    /// multiply-add has its own inputs ([`fma_inputs`]).
     #[cfg(target_arch = "x86_64")]
     fn lane_inputs() -> Vec<[f32; 16]> {
         use smoothscore_core::vector_exp::{FLUSH_BELOW, INPUT_HIGH};
@@ -233,6 +248,102 @@ mod tests {
             .collect()
     }
 
+    /// The core's fused multiply-add sweep (`fused_multiply_add::sweep_input`: every triple of
+    /// signed zeros, subnormals, extremes, ±∞ and NaN; exact cancellations; random patterns)
+    /// as 16-lane (a, b, c) groups.
+    #[cfg(target_arch = "x86_64")]
+    fn fma_inputs() -> Vec<[[f32; 16]; 3]> {
+        use smoothscore_core::fused_multiply_add::{sweep_input, SWEEP_LEN};
+        let triples: Vec<[f32; 3]> = (0..SWEEP_LEN.next_multiple_of(16))
+            .map(|index| sweep_input(index % SWEEP_LEN))
+            .collect();
+        triples
+            .chunks_exact(16)
+            .map(|chunk| {
+                core::array::from_fn(|operand| core::array::from_fn(|lane| chunk[lane][operand]))
+            })
+            .collect()
+    }
+
+    /// fma(a, b, c) of `V` on every input group, as bits with every NaN one pattern (the
+    /// payload is not part of the contract).
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn fma_results<V: smoothscore_core::lane_vector::LaneVector>(
+        inputs: &[[[f32; 16]; 3]],
+    ) -> Vec<[u32; 16]> {
+        let canonical = |v: f32| {
+            if v.is_nan() {
+                f32::NAN.to_bits()
+            } else {
+                v.to_bits()
+            }
+        };
+        inputs
+            .iter()
+            .map(|[a, b, c]| {
+                let fused = V::load(a).fma(V::load(b), V::load(c)).to_array();
+                core::array::from_fn(|lane| canonical(fused[lane]))
+            })
+            .collect()
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,avx,fma")]
+    fn fma_results_avx512(inputs: &[[[f32; 16]; 3]]) -> Vec<[u32; 16]> {
+        fma_results::<x86_lanes::Avx512Lanes>(inputs)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,avx,fma")]
+    fn fma_results_avx2(inputs: &[[[f32; 16]; 3]]) -> Vec<[u32; 16]> {
+        fma_results::<x86_lanes::Avx2Lanes>(inputs)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn register_fma_is_the_correctly_rounded_fma() {
+        let inputs = fma_inputs();
+        let canonical = |v: f32| {
+            if v.is_nan() {
+                f32::NAN.to_bits()
+            } else {
+                v.to_bits()
+            }
+        };
+        let reference: Vec<[u32; 16]> = inputs
+            .iter()
+            .map(|[a, b, c]| core::array::from_fn(|k| canonical(libm::fmaf(a[k], b[k], c[k]))))
+            .collect();
+        let portable = fma_results::<[f32; 16]>(&inputs);
+        assert!(
+            portable == reference,
+            "portable lanes differ from libm::fmaf"
+        );
+        let mut checked = 0;
+        if avx512_detected() {
+            // SAFETY: AVX-512 F/VL/DQ/BW and FMA detected on the line above.
+            let wide = unsafe { fma_results_avx512(&inputs) };
+            let first = wide.iter().zip(&reference).position(|(a, b)| a != b);
+            assert!(
+                first.is_none(),
+                "avx512 fma differs from libm::fmaf at group {first:?}"
+            );
+            checked += 1;
+        }
+        if avx2_detected() {
+            // SAFETY: AVX2 and FMA detected on the line above.
+            let wide = unsafe { fma_results_avx2(&inputs) };
+            let first = wide.iter().zip(&reference).position(|(a, b)| a != b);
+            assert!(
+                first.is_none(),
+                "avx2 fma differs from libm::fmaf at group {first:?}"
+            );
+            checked += 1;
+        }
+        require_register_checks(checked);
+    }
+
     /// `exp`, `max_lane` and `all_below` of `V` on every input, as bits.
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
@@ -253,13 +364,13 @@ mod tests {
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,avx")]
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,avx,fma")]
     fn lane_results_avx512(inputs: &[[f32; 16]]) -> Vec<(Vec<u32>, u32, bool)> {
         lane_results::<x86_lanes::Avx512Lanes>(inputs)
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,avx")]
+    #[target_feature(enable = "avx2,avx,fma")]
     fn lane_results_avx2(inputs: &[[f32; 16]]) -> Vec<(Vec<u32>, u32, bool)> {
         lane_results::<x86_lanes::Avx2Lanes>(inputs)
     }
@@ -278,7 +389,7 @@ mod tests {
         assert!(scalar_exp_agrees);
         let mut checked = 0;
         if avx512_detected() {
-            // SAFETY: AVX-512 F/VL/DQ/BW detected on the line above.
+            // SAFETY: AVX-512 F/VL/DQ/BW and FMA detected on the line above.
             let wide = unsafe { lane_results_avx512(&inputs) };
             assert!(
                 wide == portable,
@@ -286,8 +397,8 @@ mod tests {
             );
             checked += 1;
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: AVX2 detected on the line above.
+        if avx2_detected() {
+            // SAFETY: AVX2 and FMA detected on the line above.
             let wide = unsafe { lane_results_avx2(&inputs) };
             assert!(wide == portable, "avx2 lanes differ from the portable ones");
             checked += 1;

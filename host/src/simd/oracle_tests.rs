@@ -23,7 +23,7 @@ fn batch_in<V: LaneVector>(
     posterior_mean_batch_with::<V>(data, alpha_t, sigma_squared, queries, out)
 }
 
-/// The generic-logit path with the empirical logit written out.
+/// The generic-logit path with the empirical logit of the oracle's distance.
 fn generic_logit(
     data: &Dataset<'_>,
     alpha_t: f32,
@@ -34,14 +34,7 @@ fn generic_logit(
     let dim = data.dim();
     let c = -0.5 / sigma_squared;
     for (query, mean) in queries.chunks_exact(dim).zip(out.chunks_exact_mut(dim)) {
-        let logit = |row: &[f32]| {
-            let mut lanes = [0.0f32; 16];
-            for (k, (&x, &y)) in query.iter().zip(row).enumerate() {
-                let difference = x - alpha_t * y;
-                lanes[k % 16] += difference * difference;
-            }
-            smoothscore_core::lanes::reduce(&lanes) * c
-        };
+        let logit = |row: &[f32]| oracle::squared_distance(query, row, alpha_t) * c;
         posterior_mean_with(data, logit, mean)?;
     }
     Ok(())
@@ -69,9 +62,9 @@ path_for!(
     batch_avx512,
     batch_in,
     x86_lanes::Avx512Lanes,
-    "avx512f,avx512vl,avx512dq,avx512bw,avx2,avx"
+    "avx512f,avx512vl,avx512dq,avx512bw,avx2,avx,fma"
 );
-path_for!(batch_avx2, batch_in, x86_lanes::Avx2Lanes, "avx2,avx");
+path_for!(batch_avx2, batch_in, x86_lanes::Avx2Lanes, "avx2,avx,fma");
 
 /// Every path this CPU runs, by name.
 fn paths() -> Vec<(String, MeanPath)> {
@@ -81,14 +74,14 @@ fn paths() -> Vec<(String, MeanPath)> {
     ];
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: AVX2 detected on the line above; the paths run only on this CPU.
+        if avx2_detected() {
+            // SAFETY: AVX2 and FMA detected on the line above; the paths run only on this CPU.
             paths.push(("avx2 batched".into(), |d, a, s, q, o| unsafe {
                 batch_avx2(d, a, s, q, o)
             }));
         }
         if avx512_detected() {
-            // SAFETY: AVX-512 F/VL/DQ/BW detected on the line above.
+            // SAFETY: AVX-512 F/VL/DQ/BW and FMA detected on the line above.
             paths.push(("avx512 batched".into(), |d, a, s, q, o| unsafe {
                 batch_avx512(d, a, s, q, o)
             }));

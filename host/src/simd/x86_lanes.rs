@@ -1,7 +1,8 @@
 //! The core's [`LaneVector`] in x86-64 registers: one AVX-512 register, or two AVX2 registers.
 //!
 //! Each arithmetic operation is one lane-wise IEEE instruction (`vaddps`, `vsubps`, `vmulps`,
-//! unaligned load/store; `vmaxps`/`vminps` with the operand order of the core's comparisons;
+//! the fused multiply-add `VFMADD…PS` — correctly rounded, so the bits of the core's
+//! `fused_multiply_add::fma` — unaligned load/store; `vmaxps`/`vminps` with the operand order of the core's comparisons;
 //! the exponential's integer steps as `vpaddd`/`vpsubd`/shifts), so these give the bits of the
 //! portable `[f32; 16]` (tested in [`super`]). The intrinsics need the CPU
 //! feature: these types are private to [`super`], which uses them only inside its
@@ -11,14 +12,15 @@
 use core::arch::x86_64::{
     __m128, __m256, __m256i, __m512, __m512i, _mm256_add_epi32, _mm256_add_ps, _mm256_and_ps,
     _mm256_andnot_ps, _mm256_castps256_ps128, _mm256_castps_si256, _mm256_castsi256_ps,
-    _mm256_cmp_ps, _mm256_extractf128_ps, _mm256_loadu_ps, _mm256_max_ps, _mm256_min_ps,
-    _mm256_movemask_ps, _mm256_mul_ps, _mm256_set1_epi32, _mm256_set1_ps, _mm256_slli_epi32,
-    _mm256_srai_epi32, _mm256_storeu_ps, _mm256_sub_epi32, _mm256_sub_ps, _mm512_add_epi32,
-    _mm512_add_ps, _mm512_castps512_ps256, _mm512_castps_si512, _mm512_castsi512_ps,
-    _mm512_cmp_ps_mask, _mm512_loadu_ps, _mm512_maskz_mov_ps, _mm512_min_ps, _mm512_mul_ps,
-    _mm512_set1_epi32, _mm512_set1_ps, _mm512_shuffle_f32x4, _mm512_slli_epi32, _mm512_srai_epi32,
-    _mm512_storeu_ps, _mm512_sub_epi32, _mm512_sub_ps, _mm_cvtss_f32, _mm_max_ps, _mm_max_ss,
-    _mm_movehl_ps, _mm_prefetch, _mm_shuffle_ps, _CMP_LT_OQ, _MM_HINT_T0,
+    _mm256_cmp_ps, _mm256_extractf128_ps, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_max_ps,
+    _mm256_min_ps, _mm256_movemask_ps, _mm256_mul_ps, _mm256_set1_epi32, _mm256_set1_ps,
+    _mm256_slli_epi32, _mm256_srai_epi32, _mm256_storeu_ps, _mm256_sub_epi32, _mm256_sub_ps,
+    _mm512_add_epi32, _mm512_add_ps, _mm512_castps512_ps256, _mm512_castps_si512,
+    _mm512_castsi512_ps, _mm512_cmp_ps_mask, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_maskz_mov_ps,
+    _mm512_min_ps, _mm512_mul_ps, _mm512_set1_epi32, _mm512_set1_ps, _mm512_shuffle_f32x4,
+    _mm512_slli_epi32, _mm512_srai_epi32, _mm512_storeu_ps, _mm512_sub_epi32, _mm512_sub_ps,
+    _mm_cvtss_f32, _mm_max_ps, _mm_max_ss, _mm_movehl_ps, _mm_prefetch, _mm_shuffle_ps, _CMP_LT_OQ,
+    _MM_HINT_T0,
 };
 use smoothscore_core::lane_vector::LaneVector;
 use smoothscore_core::lanes::LANES;
@@ -34,7 +36,7 @@ const _: () = assert!(LANES == 16);
 pub(super) struct Avx512Lanes(__m512);
 
 // SAFETY (every `unsafe` block below): the value exists only inside `super`'s functions
-// compiled with `target_feature(enable = "avx512f")` and called after detecting AVX-512F; the
+// compiled with `target_feature(enable = "avx512f,fma")` and called after detecting AVX-512F and FMA; the
 // pointers come from `&[f32; 16]` / `&mut [f32; 16]` (16 valid floats, unaligned access).
 impl LaneVector for Avx512Lanes {
     const IN_REGISTERS: bool = true;
@@ -62,6 +64,11 @@ impl LaneVector for Avx512Lanes {
     #[inline(always)]
     fn mul(self, other: Self) -> Self {
         Avx512Lanes(unsafe { _mm512_mul_ps(self.0, other.0) })
+    }
+
+    #[inline(always)]
+    fn fma(self, b: Self, c: Self) -> Self {
+        Avx512Lanes(unsafe { _mm512_fmadd_ps(self.0, b.0, c.0) })
     }
 
     #[inline(always)]
@@ -155,8 +162,8 @@ unsafe fn max_lane_of_eight(high: __m256, low: __m256) -> f32 {
 #[derive(Clone, Copy)]
 pub(super) struct Avx2Lanes(__m256, __m256);
 
-// SAFETY (every `unsafe` block below): as for `Avx512Lanes`, with AVX (the 256-bit float
-// instructions) detected and enabled; `x.as_ptr().add(8)` stays inside the 16 floats.
+// SAFETY (every `unsafe` block below): as for `Avx512Lanes`, with AVX2 and FMA detected and
+// enabled; `x.as_ptr().add(8)` stays inside the 16 floats.
 impl LaneVector for Avx2Lanes {
     const IN_REGISTERS: bool = true;
 
@@ -201,6 +208,16 @@ impl LaneVector for Avx2Lanes {
             Avx2Lanes(
                 _mm256_mul_ps(self.0, other.0),
                 _mm256_mul_ps(self.1, other.1),
+            )
+        }
+    }
+
+    #[inline(always)]
+    fn fma(self, b: Self, c: Self) -> Self {
+        unsafe {
+            Avx2Lanes(
+                _mm256_fmadd_ps(self.0, b.0, c.0),
+                _mm256_fmadd_ps(self.1, b.1, c.1),
             )
         }
     }

@@ -66,7 +66,7 @@ fn full_tile<V: LaneVector, const Q: usize, const LIVE: usize>(
             .store(&mut mean.softmax.normaliser);
         let scale = V::splat(scale);
         for (sum, column) in mean.columns.iter_mut().zip(&columns) {
-            V::load(sum).mul(scale).add(weights.mul(*column)).store(sum);
+            weights.fma(*column, V::load(sum).mul(scale)).store(sum);
         }
     }
     Ok(())
