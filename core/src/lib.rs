@@ -31,8 +31,8 @@
 //! Bit reproducibility: every reduction has a fixed order; the posterior's multiply-adds (the
 //! distance accumulation, the weighted sums) are fused with the one correctly rounded
 //! [`fused_multiply_add::fma`] (hardware `VFMA.F32` on the Cortex-M4F, `VFMADD` on x86-64 where
-//! the build or the host's lane vectors have FMA3, `libm::fmaf` elsewhere: the same bits), and
-//! nothing else is fused (the compiler never contracts on its own); the softmax exponential is
+//! the build or the host's lane vectors have FMA3, `libm`'s correctly rounded software one
+//! elsewhere: the same bits), and nothing else is fused (the compiler never contracts on its own); the softmax exponential is
 //! our own straight-line f32 code, and the other elementary functions
 //! go through `libm` (pure software). The `fast-math` feature swaps those others (schedules,
 //! logarithms) for `micromath`; the softmax exponential stays.
