@@ -208,15 +208,15 @@ pub fn check(args: &PbmArgs) -> Result<()> {
     Ok(())
 }
 
-/// Runs the comparison. With `slices`, the first funnel run's samples are pushed there (one
-/// panel per process and score).
+/// Runs the comparison on options [`check`] has accepted (the experiment driver checks them
+/// once, before the replicates). With `slices`, the first funnel run's samples are pushed
+/// there (one panel per process and score).
 pub fn run(
     args: &PbmArgs,
     seed: u64,
     threads: usize,
     mut slices: Option<&mut Vec<SlicePanel>>,
 ) -> Result<Vec<Table>> {
-    check(args)?;
     let metrics = metric_columns();
     let mut table = Table::new(
         "pbm",
