@@ -6,11 +6,13 @@
 # machine, where the wall time also counts other processes' turns.
 #
 # One core: RAYON_NUM_THREADS=1 (candle's matrix products read it), --threads 1 and, where
-# taskset exists, pinned to CPU 0. Uses the test-profile binary (opt-level 2, the build the
-# tests and scripts share, so candle is not compiled a second time).
+# taskset exists, pinned to CPU 0. Uses the release binary (what `cargo install` gives users;
+# the Python package's build shares it); PROFILE=test times the test-profile build (opt-level
+# 2) that the tests share.
 #
 #   benches/train.sh                            # both networks
 #   STEPS=2000 benches/train.sh                 # shorter
+#   PROFILE=test benches/train.sh               # the test-profile build
 #   ONLY=2d benches/train.sh                    # one network (2d or d50)
 #   BASELINE=/path/to/old/smoothscore ROUNDS=3 benches/train.sh
 #                                               # A/B: baseline and this build alternated
@@ -19,8 +21,12 @@ cd "$(dirname "$0")/.."
 steps=${STEPS:-20000}
 rounds=${ROUNDS:-1}
 only=${ONLY:-all}
-cargo build -q --profile test -p smoothscore --bin smoothscore
-current=$PWD/target/debug/smoothscore
+profile=${PROFILE:-release}
+cargo build -q --profile "$profile" -p smoothscore --bin smoothscore
+case $profile in
+  test | dev) current=$PWD/target/debug/smoothscore ;;
+  *) current=$PWD/target/$profile/smoothscore ;;
+esac
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pin=()

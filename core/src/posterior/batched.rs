@@ -337,7 +337,7 @@ fn mean_block<V: LaneVector, const Q: usize>(
             softmax::narrow_push_block::<V, Q>(&mut means, &tile, &narrow_queries, alpha_t, c)?;
         } else {
             for (query, mean) in narrow_queries.iter().zip(means.iter_mut()) {
-                mean.push(&tile, softmax::narrow_logits(&tile, query, alpha_t, c))?;
+                mean.push::<V>(&tile, softmax::narrow_logits(&tile, query, alpha_t, c))?;
             }
         }
     }

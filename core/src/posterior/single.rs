@@ -21,7 +21,7 @@ pub fn posterior_mean_with<F>(data: &Dataset<'_>, logit: F, out: &mut [f32]) -> 
 where
     F: Fn(&[f32]) -> f32,
 {
-    softmax_mean::<_, Unrolled>(data, out, |tile: &Tile<'_>| row_logits(tile, &logit))
+    softmax_mean::<_, Unrolled, [f32; LANES]>(data, out, |tile: &Tile<'_>| row_logits(tile, &logit))
 }
 
 /// `logit(x_j)` for the rows of a tile, −∞ past its rows.
@@ -38,10 +38,11 @@ fn row_logits<F: Fn(&[f32]) -> f32>(tile: &Tile<'_>, logit: &F) -> [f32; LANES] 
 /// from `tile_logits`: per-lane columns for narrow data, [`softmax::wide_update`] for wide
 /// data. Writes Σ_i w_i x_i into `out` and returns log Σ_i e^{ℓ_i}.
 #[inline(always)]
-fn softmax_mean<L, K>(data: &Dataset<'_>, out: &mut [f32], tile_logits: L) -> Result<f32, Error>
+fn softmax_mean<L, K, V>(data: &Dataset<'_>, out: &mut [f32], tile_logits: L) -> Result<f32, Error>
 where
     L: TileLogits,
     K: TileSums,
+    V: LaneVector,
 {
     data.check_dim(out.len())?;
     out.fill(0.0);
@@ -58,7 +59,7 @@ where
     }
     let mut mean = TiledMean::new();
     for tile in softmax::tiles(data.as_slice(), data.dim()) {
-        mean.push(&tile, tile_logits.of(&tile))?;
+        mean.push::<V>(&tile, tile_logits.of(&tile))?;
     }
     mean.finish(out)
 }
@@ -209,8 +210,8 @@ pub fn posterior_mean_in_lanes<V: LaneVector>(
     check_query(data, query, out.len())?;
     let logits = EmpiricalLogits::<V>::new(query, alpha_t, sigma_squared);
     match logits.path {
-        Path::WideSingleInRegisters => softmax_mean::<_, InVectors<V>>(data, out, logits)?,
-        _ => softmax_mean::<_, Unrolled>(data, out, logits)?,
+        Path::WideSingleInRegisters => softmax_mean::<_, InVectors<V>, V>(data, out, logits)?,
+        _ => softmax_mean::<_, Unrolled, V>(data, out, logits)?,
     };
     check_output(out, "posterior mean")
 }

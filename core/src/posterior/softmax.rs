@@ -360,33 +360,39 @@ impl TiledMean {
     }
 
     /// Takes one tile and its logits: the softmax step, then sum ← fma(w_j, x_j, sum·scale)
-    /// over the tile's rows, lane j of each column. A NaN or +∞ logit is an
-    /// [`Error::Overflow`].
+    /// over the tile's rows, lane j of each column, in the lane vector `V` (the same bits for
+    /// every `V`: in a host's registers the fused multiply-add is one instruction, in the
+    /// portable array one [`fma`] per lane). A NaN or +∞ logit is an [`Error::Overflow`].
     #[inline(always)]
-    pub(crate) fn push(&mut self, tile: &Tile<'_>, mut logits: [f32; LANES]) -> Result<(), Error> {
+    pub(crate) fn push<V: LaneVector>(
+        &mut self,
+        tile: &Tile<'_>,
+        mut logits: [f32; LANES],
+    ) -> Result<(), Error> {
         if let Some(scale) = self.softmax.push(&mut logits)? {
-            self.update(tile, scale, &logits);
+            self.update::<V>(tile, scale, &logits);
         }
         Ok(())
     }
 
     /// sum ← fma(w_j, x_j, sum·scale) over the tile's rows, lane j of each column.
     #[inline(always)]
-    fn update(&mut self, tile: &Tile<'_>, scale: f32, weights: &[f32; LANES]) {
+    fn update<V: LaneVector>(&mut self, tile: &Tile<'_>, scale: f32, weights: &[f32; LANES]) {
         // Columns past d stay zero and are never read: only the first 2, 4 or 8 are updated.
         let [s0, s1, s2, s3, s4, s5, s6, s7] = &mut self.columns;
         let [c0, c1, c2, c3, c4, c5, c6, c7] = tile.columns();
-        lane_update(s0, c0, scale, weights);
-        lane_update(s1, c1, scale, weights);
+        let update = lane_update::<V>;
+        update(s0, c0, scale, weights);
+        update(s1, c1, scale, weights);
         if tile.dim > 2 {
-            lane_update(s2, c2, scale, weights);
-            lane_update(s3, c3, scale, weights);
+            update(s2, c2, scale, weights);
+            update(s3, c3, scale, weights);
         }
         if tile.dim > 4 {
-            lane_update(s4, c4, scale, weights);
-            lane_update(s5, c5, scale, weights);
-            lane_update(s6, c6, scale, weights);
-            lane_update(s7, c7, scale, weights);
+            update(s4, c4, scale, weights);
+            update(s5, c5, scale, weights);
+            update(s6, c6, scale, weights);
+            update(s7, c7, scale, weights);
         }
     }
 
@@ -401,18 +407,27 @@ impl TiledMean {
     }
 }
 
-/// sum_j ← fma(w_j, y_jk, sum_j·scale) lane by lane for one coordinate k of the tile.
+/// sum_j ← fma(w_j, y_jk, sum_j·scale) lane by lane for one coordinate k of the tile, in the
+/// lane vector `V` (on the Arm FMA targets, where `V` is the portable array, in place with
+/// `fma_lanes`: no temporary).
 #[inline(always)]
-fn lane_update(sum: &mut [f32; LANES], column: &[f32; LANES], scale: f32, weights: &[f32; LANES]) {
-    for s in sum.iter_mut() {
-        *s *= scale;
-    }
+fn lane_update<V: LaneVector>(
+    sum: &mut [f32; LANES],
+    column: &[f32; LANES],
+    scale: f32,
+    weights: &[f32; LANES],
+) {
     #[cfg(smoothscore_arm_fma)]
-    crate::fused_multiply_add::fma_lanes(weights, column, sum);
-    #[cfg(not(smoothscore_arm_fma))]
     {
-        *sum = weights.fma(*column, *sum);
+        for s in sum.iter_mut() {
+            *s *= scale;
+        }
+        crate::fused_multiply_add::fma_lanes(weights, column, sum);
     }
+    #[cfg(not(smoothscore_arm_fma))]
+    V::load(weights)
+        .fma(V::load(column), V::load(sum).mul(V::splat(scale)))
+        .store(sum);
 }
 
 /// The running weighted sums of Q queries over one tile of wide data:

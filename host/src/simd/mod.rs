@@ -9,8 +9,11 @@
 //! lane, so the baseline's multiply-adds are slow but give the same bits).
 //! `SMOOTHSCORE_SIMD=baseline` (or `avx2`) caps the choice.
 
+pub mod peak;
 #[cfg(target_arch = "x86_64")]
 mod x86_lanes;
+
+pub use peak::measured_fma_peak;
 
 use smoothscore_core::batched::score_batch;
 #[cfg(target_arch = "x86_64")]

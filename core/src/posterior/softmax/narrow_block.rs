@@ -20,7 +20,7 @@ pub(crate) fn push_block<V: LaneVector, const Q: usize>(
 ) -> Result<(), Error> {
     if !tile.is_full() {
         for (query, mean) in queries.iter().zip(means.iter_mut()) {
-            mean.push(tile, narrow_logits(tile, query, alpha, c))?;
+            mean.push::<V>(tile, narrow_logits(tile, query, alpha, c))?;
         }
         return Ok(());
     }
@@ -117,7 +117,7 @@ mod tests {
                     let mut block = [TiledMean::new(); 3];
                     for tile in tiles(&points[..n * dim], dim) {
                         for (query, mean) in queries.iter().zip(one.iter_mut()) {
-                            mean.push(&tile, narrow_logits(&tile, query, 0.9, c))
+                            mean.push::<[f32; LANES]>(&tile, narrow_logits(&tile, query, 0.9, c))
                                 .unwrap();
                         }
                         push_block::<[f32; LANES], 3>(&mut block, &tile, &queries, 0.9, c).unwrap();
