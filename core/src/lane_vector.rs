@@ -19,6 +19,11 @@ pub trait LaneVector: Copy {
     /// kernel across queries with gathers, 2.6× slower), so the batched score keeps its slice
     /// kernels for it, which LLVM vectorizes well (the same bits either way).
     const IN_REGISTERS: bool;
+    /// Registers one vector takes (AVX2: 2). Kernels that keep one accumulator per query of a
+    /// block keep 4 at a time when a vector takes two registers ([`in_groups_of_four`]): 8 AVX2
+    /// vectors are all 16 ymm registers, and the spills cost more than a second pass over a
+    /// row that is in L1 (the same operations per query in the same order: the same bits).
+    const REGISTERS: usize = 1;
     /// The 16 values of `x`, lane k = x_k.
     fn load(x: &[f32; LANES]) -> Self;
     /// Every lane = `value`.
@@ -73,6 +78,13 @@ pub trait LaneVector: Copy {
     fn prefetch(address: *const f32) {
         let _ = address;
     }
+}
+
+/// Whether a kernel with one accumulator per query runs a block of `queries` queries in
+/// groups of 4 in the lane vector `V`: when a vector takes two registers
+/// ([`LaneVector::REGISTERS`]) and 4 divides the block.
+pub const fn in_groups_of_four<V: LaneVector>(queries: usize) -> bool {
+    V::REGISTERS > 1 && queries.is_multiple_of(4)
 }
 
 /// The portable implementation: plain arrays, vectorized by LLVM where it can (the baseline

@@ -126,21 +126,15 @@ pub(crate) fn squared_distances_packed<V: LaneVector, const Q: usize>(
         return [f32::NAN; Q];
     }
     let (y_chunks, y_tail) = y.as_chunks::<LANES>();
-    let alpha_lanes = V::splat(alpha);
-    let mut acc = [V::splat(0.0); Q];
-    let mut query_chunks = packed.chunks.chunks_exact(Q);
-    for (yc, xcs) in y_chunks.iter().zip(&mut query_chunks) {
-        let scaled = alpha_lanes.mul(V::load(yc));
-        for (acc_q, xc) in acc.iter_mut().zip(xcs) {
-            let diff = V::load(xc).sub(scaled);
-            *acc_q = diff.fma(diff, *acc_q);
-        }
-    }
     let mut lanes = [[0.0f32; LANES]; Q];
-    for (out, vector) in lanes.iter_mut().zip(acc) {
-        *out = vector.to_array();
+    if crate::lane_vector::in_groups_of_four::<V>(Q) {
+        for first in (0..Q).step_by(4) {
+            packed_group::<V, Q, 4>(packed, y_chunks, alpha, first, &mut lanes);
+        }
+    } else {
+        packed_group::<V, Q, Q>(packed, y_chunks, alpha, 0, &mut lanes);
     }
-    if let Some(xcs) = query_chunks.next() {
+    if let Some(xcs) = packed.chunks.chunks_exact(Q).nth(y_chunks.len()) {
         for (acc_q, xc) in lanes.iter_mut().zip(xcs) {
             for ((acc_lane, &xk), &yk) in acc_q.iter_mut().zip(xc).zip(y_tail) {
                 let diff = xk - alpha * yk;
@@ -149,6 +143,34 @@ pub(crate) fn squared_distances_packed<V: LaneVector, const Q: usize>(
         }
     }
     reduce_each(&lanes)
+}
+
+/// The full chunks of [`squared_distances_packed`] for the G queries `first..first + G` of the
+/// Q packed ones (G accumulators in registers; α·y is recomputed per group, the same value),
+/// their lanes written to `lanes[first..first + G]`.
+#[inline(always)]
+fn packed_group<V: LaneVector, const Q: usize, const G: usize>(
+    packed: PackedQueries<'_, Q>,
+    y_chunks: &[[f32; LANES]],
+    alpha: f32,
+    first: usize,
+    lanes: &mut [[f32; LANES]; Q],
+) {
+    let alpha_lanes = V::splat(alpha);
+    let mut acc = [V::splat(0.0); G];
+    for (yc, xcs) in y_chunks.iter().zip(packed.chunks.chunks_exact(Q)) {
+        let Some(xcs) = xcs.get(first..first + G) else {
+            return;
+        };
+        let scaled = alpha_lanes.mul(V::load(yc));
+        for (acc_q, xc) in acc.iter_mut().zip(xcs) {
+            let diff = V::load(xc).sub(scaled);
+            *acc_q = diff.fma(diff, *acc_q);
+        }
+    }
+    for (out, vector) in lanes.iter_mut().skip(first).zip(acc) {
+        *out = vector.to_array();
+    }
 }
 
 /// ‖x − α·y_r‖² for one query x against four rows y_r: four independent accumulators (where

@@ -632,25 +632,21 @@ fn block_sums<V: LaneVector, const Q: usize, const R: usize>(
         *lanes = V::splat(scale);
     }
     let full = dim / lanes::LANES;
+    let split = crate::lane_vector::in_groups_of_four::<V>(Q);
     for c in 0..full {
-        let mut sums = [V::splat(0.0); Q];
-        for (row, r) in row_chunks.iter().zip(0..R) {
-            let Some(chunk) = row.get(c) else {
-                continue;
-            };
-            let x = V::load(chunk);
-            for (sum, query_weights) in sums.iter_mut().zip(weights) {
-                let weight = query_weights.get(r).copied().unwrap_or(0.0);
-                *sum = V::splat(weight).fma(x, *sum);
+        if split {
+            for first in (0..Q).step_by(4) {
+                chunk_block_sums::<V, Q, R, 4>(
+                    &row_chunks,
+                    c,
+                    first,
+                    weights,
+                    &scale_lanes,
+                    &mut outs,
+                );
             }
-        }
-        for ((running, sum), scale) in outs.iter_mut().zip(sums).zip(scale_lanes) {
-            if let Some(running) = running
-                .get_mut(c * lanes::LANES..(c + 1) * lanes::LANES)
-                .and_then(|chunk| <&mut [f32; lanes::LANES]>::try_from(chunk).ok())
-            {
-                V::load(running).fma(scale, sum).store(running);
-            }
+        } else {
+            chunk_block_sums::<V, Q, R, Q>(&row_chunks, c, 0, weights, &scale_lanes, &mut outs);
         }
     }
     for k in full * lanes::LANES..dim {
@@ -662,6 +658,46 @@ fn block_sums<V: LaneVector, const Q: usize, const R: usize>(
             if let Some(running) = running.get_mut(k) {
                 *running = fma(*running, scale, sum);
             }
+        }
+    }
+}
+
+/// Chunk `c` of [`block_sums`] for the G queries `first..first + G` (G accumulators in
+/// registers; the row chunks are loaded again per group, from L1).
+#[inline(always)]
+fn chunk_block_sums<V: LaneVector, const Q: usize, const R: usize, const G: usize>(
+    row_chunks: &[&[[f32; lanes::LANES]]; R],
+    c: usize,
+    first: usize,
+    weights: &[[f32; R]; Q],
+    scale_lanes: &[V; Q],
+    outs: &mut [&mut [f32]; Q],
+) {
+    let group = first..first + G;
+    let (Some(weights), Some(scale_lanes), Some(outs)) = (
+        weights.get(group.clone()),
+        scale_lanes.get(group.clone()),
+        outs.get_mut(group),
+    ) else {
+        return;
+    };
+    let mut sums = [V::splat(0.0); G];
+    for (row, r) in row_chunks.iter().zip(0..R) {
+        let Some(chunk) = row.get(c) else {
+            continue;
+        };
+        let x = V::load(chunk);
+        for (sum, query_weights) in sums.iter_mut().zip(weights) {
+            let weight = query_weights.get(r).copied().unwrap_or(0.0);
+            *sum = V::splat(weight).fma(x, *sum);
+        }
+    }
+    for ((running, sum), &scale) in outs.iter_mut().zip(sums).zip(scale_lanes) {
+        if let Some(running) = running
+            .get_mut(c * lanes::LANES..(c + 1) * lanes::LANES)
+            .and_then(|chunk| <&mut [f32; lanes::LANES]>::try_from(chunk).ok())
+        {
+            V::load(running).fma(scale, sum).store(running);
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::sampling::process_spec::ProcessSpec;
 use crate::sampling::score_spec::{self, ScoreSpec};
 use anyhow::{anyhow, bail, Result};
 use rayon::prelude::*;
+use smoothscore_core::batched::PANEL_BLOCKS;
 use smoothscore_core::{Dataset, DriftField, EmpiricalScore, PinnedBrownianMotion, ScoreField};
 
 /// The quantity to evaluate.
@@ -24,8 +25,21 @@ pub enum Quantity {
     Drift,
 }
 
-/// Query rows per parallel task of the batched score (a multiple of the core's query block).
-pub const ROWS_PER_TASK: usize = 4 * smoothscore_core::batched::QUERY_BLOCK;
+/// Query rows per parallel task of the batched score for `rows` queries on `threads` workers
+/// (0: all cores): the rows shared evenly, in whole query blocks, at most one panel's worth
+/// ([`PANEL_BLOCKS`] blocks: the kernel reads each training row once per panel, so a task
+/// of fewer queries reads the data more often per query, and two threads then contend for
+/// memory instead of computing).
+pub fn rows_per_task(rows: usize, threads: usize) -> usize {
+    let block = smoothscore_core::batched::QUERY_BLOCK;
+    let threads = match threads {
+        0 => rayon::current_num_threads(),
+        n => n,
+    };
+    rows.div_ceil(threads.max(1))
+        .next_multiple_of(block)
+        .clamp(block, PANEL_BLOCKS * block)
+}
 
 /// The exact score of every query row through the core's batched kernel (each training row
 /// read once per block of queries, no B×N matrix), in parallel over blocks of rows: the same
@@ -49,12 +63,12 @@ fn score_batched(
         out.values_mut(),
         threads,
     )?;
-    if let Some(task) = failed {
+    if let Some(failed) = failed {
         let field = EmpiricalScore::new(*dataset, *process)?;
-        let first_row = task * ROWS_PER_TASK;
+        let first_row = failed.start;
         let rows = queries.values()[first_row * dim..]
             .chunks_exact(dim)
-            .take(ROWS_PER_TASK);
+            .take(failed.len());
         let mut row_out = vec![0.0f32; dim];
         if let Some((row, e)) =
             first_failure(first_row, rows, |query| field.score(t, query, &mut row_out))
@@ -64,15 +78,15 @@ fn score_batched(
         bail!(
             "query rows {}–{}: the batched score failed",
             first_row + 1,
-            first_row + ROWS_PER_TASK
+            failed.end
         );
     }
     Ok(out)
 }
 
 /// The exact scores of the row-major `queries` into `out` through the core's batched kernel,
-/// on `threads` workers, one task per [`ROWS_PER_TASK`] rows (the progress bar advances by
-/// rows). Returns the index of the first task whose block failed, if any. `smoothscore score`
+/// on `threads` workers, one task per [`rows_per_task`] rows (the progress bar advances by
+/// rows). Returns the rows of the first task whose block failed, if any. `smoothscore score`
 /// and `smoothscore bench` both run this, so the benchmark times what the command does.
 pub fn score_blocks(
     dataset: &Dataset<'_>,
@@ -81,12 +95,16 @@ pub fn score_blocks(
     queries: &[f32],
     out: &mut [f32],
     threads: usize,
-) -> Result<Option<usize>> {
+) -> Result<Option<std::ops::Range<usize>>> {
     let dim = dataset.dim();
-    let block = ROWS_PER_TASK * dim;
+    let rows = queries.len() / dim.max(1);
+    let task = rows_per_task(rows, threads);
+    let block = task * dim;
     let simd = crate::simd::Simd::detect();
-    let work = Work::new(threads, "queries", queries.len() / dim.max(1));
-    let items = out.par_chunks_mut(block).zip(queries.par_chunks(block));
+    let work = Work::new(threads, "queries", rows);
+    let items = out
+        .par_chunks_mut(block.max(1))
+        .zip(queries.par_chunks(block.max(1)));
     let failed = map_with_progress(
         work,
         items,
@@ -94,7 +112,10 @@ pub fn score_blocks(
         |(_, block)| (block.len() / dim) as u64,
         |(), (block_out, block)| simd.score_batch(dataset, process, t, block, block_out),
     )?;
-    Ok(failed.iter().position(Result::is_err))
+    Ok(failed
+        .iter()
+        .position(Result::is_err)
+        .map(|index| index * task..((index + 1) * task).min(rows)))
 }
 
 /// `evaluate_row(query, row_out)` for every row of `queries` into a rows × `out_cols` matrix, in

@@ -166,6 +166,7 @@ pub(super) struct Avx2Lanes(__m256, __m256);
 // enabled; `x.as_ptr().add(8)` stays inside the 16 floats.
 impl LaneVector for Avx2Lanes {
     const IN_REGISTERS: bool = true;
+    const REGISTERS: usize = 2;
 
     #[inline(always)]
     fn load(x: &[f32; LANES]) -> Self {
