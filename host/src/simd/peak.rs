@@ -25,7 +25,7 @@ pub const fn chains(simd: Simd) -> usize {
 }
 
 /// The measured FMA peak of one core in GFLOP/s (an FMA counted as 2 flops), with `simd`'s
-/// registers (the baseline's `libm::fmaf` lanes when `simd` is [`Simd::Baseline`]).
+/// registers (the portable lanes, software fused multiply-add, when `simd` is [`Simd::Baseline`]).
 pub fn measured_fma_peak(simd: Simd) -> f64 {
     let mut iterations = 1u64 << 16;
     // Grow the run until it lasts 20 ms, then time three runs of ~0.1 s each.
