@@ -249,7 +249,10 @@ pub fn run(args: &SampleArgs) -> Result<String> {
             crate::plot::trajectories(tmp, &data, &paths, &title)
         })?;
     }
-    let summary = nearest_summary(&data, &samples, 1e-3);
+    // The memorization summary is the run's second-largest cost (N² · d for the spacing):
+    // it runs on the threads the run asked for, like the sampler.
+    let summary =
+        crate::parallel::with_threads(args.threads, || nearest_summary(&data, &samples, 1e-3))?;
     let text = |key: &str| run[key].as_str().unwrap_or_default().to_owned();
     if args.json {
         let mut report = serde_json::json!({

@@ -23,11 +23,7 @@ pub const DEFAULT_EPSILON: f64 = 0.1;
 pub const SPACING_ROWS: usize = 1000;
 
 fn distance(a: &[f32], b: &[f32]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
-        .sum::<f64>()
-        .sqrt()
+    super::squared_distance(a, b).sqrt()
 }
 
 /// The training set's nearest-neighbour spacing s: the median over training rows (up to

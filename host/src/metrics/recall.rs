@@ -14,12 +14,7 @@ use rayon::prelude::*;
 /// The default k.
 pub const DEFAULT_K: usize = 3;
 
-fn squared_distance(a: &[f32], b: &[f32]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
-        .sum()
-}
+use super::squared_distance;
 
 /// r_k(s)² for every row s of `set`: the squared distance to its k-th nearest other row.
 fn kth_radii_squared(set: MatrixView<'_>, k: usize) -> Vec<f64> {
