@@ -1,5 +1,5 @@
 //! Learned scores: an MLP with time conditioning over borrowed f32 weights, evaluated in the
-//! core's fixed summation order (the network contract, `NETWORK-CONTRACT.md`).
+//! core's fixed summation order (the network contract, `docs/network-contract.md`).
 //!
 //! Input z ∈ ℝ^{d + 2K}: z_k = c_in(t)·(x_k − α_t μ_k) with c_in(t) = 1/√(α_t² σ_data² + σ_t²),
 //! z_{d+k} = sin(ω_k c(t)), z_{d+K+k} = cos(ω_k c(t)), c(t) = ln σ_t, t or

@@ -95,7 +95,7 @@ impl NetworkOutput {
     }
 }
 
-/// An MLP with time conditioning (the network contract, `NETWORK-CONTRACT.md`): input
+/// An MLP with time conditioning (the network contract, `docs/network-contract.md`): input
 /// z ∈ ℝ^{d + 2K}, `depth` hidden layers of `width` units, a linear output layer of d units.
 ///
 /// Layer l (l = 0 ..= depth) maps in_l → out_l values, in_0 = d + 2K, in_l = width for l > 0,
