@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+# The trained 2-D network the firmware runs (VP linear), shipped with the repository.
+NETWORK = REPO / "embedded" / "network.safetensors"
 
 
 def _target_dir() -> pathlib.Path:

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 import smoothscore
-from conftest import REPO, same_bits
+from conftest import NETWORK, same_bits
 
 
 def cli_flags(options):
@@ -90,9 +90,6 @@ def test_eval_matches_the_cli(run_cli, tmp_path, data_files):
     got = smoothscore.eval(queries, data, np.load(tmp_path / "test.npy"), projections=16)
     assert got == want
     assert list(got) == list(want)
-
-
-NETWORK = REPO / "embedded" / "network.safetensors"
 
 
 @pytest.mark.parametrize("options", [dict(), dict(what="denoiser"), dict(what="mean")], ids=lambda o: o.get("what", "score"))

@@ -8,9 +8,7 @@ import struct
 
 import numpy as np
 import pytest
-from conftest import REPO
-
-NETWORK = REPO / "embedded" / "network.safetensors"
+from conftest import NETWORK
 
 
 def read_network(path):
@@ -36,9 +34,8 @@ def vp_linear(metadata, t):
     return np.exp(-0.5 * integrated), -np.expm1(-integrated)
 
 
-def epsilon_hat(tensors, metadata, x, t, time_input=None):
-    """ε̂(x, t) for every row of x, by the page's four steps."""
-    alpha, sigma_squared = vp_linear(metadata, t)
+def epsilon_hat(tensors, metadata, x, t, alpha, sigma_squared, time_input=None):
+    """ε̂(x, t) for every row of x, by the page's four steps, given α_t and σ_t²."""
     mean, std = tensors["data_mean"], float(tensors["data_std"])
     c_in = 1.0 / np.sqrt(alpha**2 * std**2 + sigma_squared)
     c = {
@@ -79,7 +76,7 @@ def test_a_numpy_reader_gives_the_cli_score_noise_and_mean(run_cli, tmp_path, t)
     for what in ["score", "denoiser", "mean"]:
         run_cli("score", "--score", "net", "--net", NETWORK, "--data", "queries.npy", "--queries", "queries.npy", "--t", t, "--what", what, "--out", f"{what}.npy")
     alpha, sigma_squared = vp_linear(metadata, t)
-    noise = epsilon_hat(tensors, metadata, queries, t)
+    noise = epsilon_hat(tensors, metadata, queries, t, alpha, sigma_squared)
     score = -noise / np.sqrt(sigma_squared)
     mean = (queries + sigma_squared * score) / alpha
     for what, want in [("score", score), ("denoiser", noise), ("mean", mean)]:
@@ -90,5 +87,5 @@ def test_a_numpy_reader_gives_the_cli_score_noise_and_mean(run_cli, tmp_path, t)
         # 1e-4 leaves room for the f32 rounding of α_t, σ_t² and the features (each ≤ 1e-6).
         assert error < 1e-4, (what, error)
     # The test can fail: the same reader with the wrong time input is far off.
-    wrong = -epsilon_hat(tensors, metadata, queries, t, time_input="time") / np.sqrt(sigma_squared)
+    wrong = -epsilon_hat(tensors, metadata, queries, t, alpha, sigma_squared, "time") / np.sqrt(sigma_squared)
     assert np.linalg.norm(wrong - score) / np.linalg.norm(score) > 1e-2
