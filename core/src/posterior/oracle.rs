@@ -30,8 +30,9 @@ use crate::vector_exp;
 ///    all 16 lanes (x = 0 past the rows), and at the end Σ_k = [`lanes::reduce`] of column k.
 ///    Wide data: s_k ← fma(w_j, x_jk, s_k) over the tile's rows in order (from +0), and
 ///    sum_k ← fma(sum_k, scale, s_k).
-/// 6. m(x)_k = Σ_k / normaliser, the normaliser summed by [`lanes::reduce`]; log-normaliser =
-///    m + ln(normaliser).
+/// 6. m(x)_k = Σ_k / normaliser + 0 (the + 0 maps −0 to +0 and changes nothing else: the
+///    fast paths skip zero-weight rows, which can change only the sign of a zero sum), the
+///    normaliser summed by [`lanes::reduce`]; log-normaliser = m + ln(normaliser).
 ///
 /// Error bound: the same as every path's, since it is the same arithmetic (each weight has the
 /// exponential's < 1 ULP, each sum the usual f32 accumulation bound ≲ (d/16 + 4)·ε per term,
@@ -115,7 +116,7 @@ pub fn posterior_mean(
         if !wide {
             *value = columns.get(k).map_or(0.0, lanes::reduce);
         }
-        *value /= normaliser;
+        *value = *value / normaliser + 0.0;
     }
     check_output(out, "posterior mean")?;
     Ok(running_max + math::ln(normaliser))

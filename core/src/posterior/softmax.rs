@@ -15,9 +15,9 @@
 //!   sum s = Σ_j w_j x_j is accumulated row by row in registers (16 coordinates × Q queries at
 //!   a time, each row chunk loaded once for all Q) and the running sum becomes
 //!   fma(sum, scale, s) once per tile, so the running sums are read and written once per tile, not once per row.
-//!   Rows whose weight is 0 for every query of the block are skipped: this leaves the bits
-//!   unchanged, because s starts at +0 and the running sum is never −0 (see [`wide_update`]),
-//!   and adding ±0 to any other value is exact.
+//!   Rows whose weight is 0 for every query of the block are skipped: adding ±0 to any
+//!   non-zero value is exact, so this can change only the sign of a zero sum, and the mean's
+//!   last step ([`unsigned_zero`]) maps −0 to +0 (see [`wide_update`]).
 //!
 //! Every multiply-add is one fused multiply-add (`fma`, a·b + c rounded once: bit contract
 //! v2): w_j·x_j into the columns or into s, sum·scale + s, and the distances' d·d + lane.
@@ -323,13 +323,13 @@ impl TiledSoftmax {
         Ok(lanes::reduce(&self.normaliser))
     }
 
-    /// Divides the weighted sum `out` by the normaliser (it becomes Σ_i w_i x_i) and returns
-    /// the log-normaliser log Σ_i e^{ℓ_i}.
+    /// Divides the weighted sum `out` by the normaliser (it becomes Σ_i w_i x_i, a −0 mapped
+    /// to +0 by [`unsigned_zero`]) and returns the log-normaliser log Σ_i e^{ℓ_i}.
     #[inline(always)]
     pub(crate) fn finish_mean(&self, out: &mut [f32]) -> Result<f32, Error> {
         let normaliser = self.normaliser()?;
         for value in out.iter_mut() {
-            *value /= normaliser;
+            *value = unsigned_zero(*value / normaliser);
         }
         Ok(self.running_max + crate::math::ln(normaliser))
     }
@@ -339,6 +339,17 @@ impl TiledSoftmax {
     pub(crate) fn log_sum_exp(&self) -> Result<f32, Error> {
         Ok(self.running_max + crate::math::ln(self.normaliser()?))
     }
+}
+
+/// x + 0 (round to nearest): x itself for every x but −0, which becomes +0. The last step of
+/// every mean, so the sign of a zero coordinate is the same on every path. Skipping a row or
+/// a tile whose weights are all 0 can change a running sum only from +0 to −0 or back (a zero
+/// added to a non-zero value leaves it unchanged, and fma, ×, ÷ by the finite non-zero
+/// factors of the mean carry that difference only to results that are themselves zeros), so
+/// after this step every path has the oracle's bits, the zeros' signs included.
+#[inline(always)]
+pub(crate) fn unsigned_zero(x: f32) -> f32 {
+    x + 0.0
 }
 
 /// The tiled softmax mean of narrow data: a [`TiledSoftmax`] and, beside it, the weighted sum
@@ -437,16 +448,15 @@ fn lane_update<V: LaneVector>(
 ///
 /// The tile's sum s_q is accumulated in registers, 16 coordinates at a time, in row order
 /// (s_q ← fma(w_qj, x_j, s_q), starting from +0), and stored as fma(sum_q, scale_q, s_q).
-/// A zero-weight row adds an exact ±0 (0·x_j, x_j finite), which leaves every s_q ≠ −0
-/// unchanged, and an exact cancellation rounds to +0; so adding such a row, or skipping it,
-/// gives the same bits. Rows with w_qj = 0 for every q are therefore skipped, and the live
-/// rows are padded with zero-weight rows to 4, 8 or 16 (a fixed unrolled count). Each sum_q
-/// has the bits of this function with Q = 1 on query q alone. One caveat of the fused sums:
-/// s_q can be −0 when an exact w_qj·x_j + s_q is negative and below half the smallest
-/// subnormal (|w_qj·x_j| < 2⁻¹⁵⁰; unfused, the product rounded to −0 first and +0 + (−0) = +0),
-/// and then the skipped row can change the stored sum, but only when that sum is itself −0,
-/// the sign of a zero; data that keeps w·x out of the subnormal range (every weight is
-/// ≥ 2⁻¹²⁶ or 0, so every |x| ≥ 2⁻²⁴ or x = 0) never meets it.
+/// A zero-weight row adds an exact ±0 (0·x_j, x_j finite), which leaves every s_q ≠ ±0
+/// unchanged; so adding such a row, or skipping it, changes at most the sign of a zero sum
+/// (s_q can be −0: an exact w_qj·x_j + s_q that is negative and below half the smallest
+/// subnormal rounds to −0, and a running sum can underflow to −0 when rescaled). Rows with
+/// w_qj = 0 for every q are therefore skipped, so is a tile with no live row and every scale
+/// 1, and the live rows are padded with zero-weight rows to 4, 8 or 16 (a fixed unrolled
+/// count); the mean's last step ([`unsigned_zero`]) maps −0 to +0, so every path ends with
+/// the bits of the oracle, which skips nothing (tested with a sum that underflows to −0 in the
+/// host's oracle tests).
 #[inline(always)]
 pub(crate) fn wide_update<const Q: usize>(
     tile: &Tile<'_>,

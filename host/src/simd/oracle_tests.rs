@@ -186,3 +186,44 @@ fn every_path_has_the_bits_of_the_oracle() {
     }
     assert!(compared > 1000, "only {compared} comparisons");
 }
+
+/// The sign of a zero sum: a running sum that underflows to −0 (the smallest negative
+/// subnormal times a rescale e^{m − M} = e^{−1} < ½), then a tile whose weights are all 0. The
+/// fast paths skip that tile, the oracle adds its +0 tile sum; both must end at +0, the bits
+/// of the oracle (a sum's zero sign is the one thing skipping a zero-weight row can change,
+/// and the mean's last step maps −0 to +0).
+#[test]
+fn a_sum_that_underflows_to_minus_zero_has_the_oracles_bits() {
+    let (n, dim) = (48usize, 17usize);
+    let mut points = vec![0.0f32; n * dim];
+    // Row 0: at distance 1 from the query, coordinate 1 = −2⁻¹⁴⁹; row 16: the query itself
+    // (the larger max); every other row far (weight exactly 0).
+    points[0] = 1.0;
+    points[1] = -f32::from_bits(1);
+    for row in (1..16).chain(17..n) {
+        points[row * dim] = 100.0;
+    }
+    let data = Dataset::new(&points, dim).unwrap();
+    for batch in [1usize, 8, 9] {
+        let queries = vec![0.0f32; batch * dim];
+        let mut expected = vec![0.0f32; dim];
+        oracle::posterior_mean(&data, 1.0, 0.5, &queries[..dim], &mut expected).unwrap();
+        assert_eq!(expected[1].to_bits(), 0.0f32.to_bits(), "the oracle's zero");
+        for (name, path) in paths() {
+            let mut got = vec![0.0f32; batch * dim];
+            path(&data, 1.0, 0.5, &queries, &mut got).unwrap();
+            for mean in got.chunks_exact(dim) {
+                let same = mean
+                    .iter()
+                    .zip(&expected)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(
+                    same,
+                    "{name}, B {batch}: {:?} vs {:?}",
+                    &mean[..2],
+                    &expected[..2]
+                );
+            }
+        }
+    }
+}
