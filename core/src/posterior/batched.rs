@@ -255,7 +255,13 @@ struct Packed<'a, V> {
 impl<V: LaneVector> RowDistances<QUERY_BLOCK> for Packed<'_, V> {
     #[inline(always)]
     fn to_row(&self, row: &[f32]) -> [f32; QUERY_BLOCK] {
-        distance::squared_distances_packed::<V, QUERY_BLOCK>(self.packed, row, self.alpha_t)
+        let [distances] = distance::squared_distances_packed::<V, QUERY_BLOCK, 1>(
+            self.packed,
+            [row],
+            self.alpha_t,
+            0,
+        );
+        distances
     }
 }
 

@@ -16,7 +16,9 @@
 //! - `single`: one query ([`posterior_mean`], [`posterior_mean_in_lanes`],
 //!   [`posterior_mean_with`] for any logit, [`posterior_weights`]).
 //! - `softmax`: the tiled online softmax, the narrow columns and the wide tile sums.
-//! - `distance`: the squared-distance kernels (one row, Q queries, four rows).
+//! - `distance`: the squared-distance kernels: the scalar twin (one row), Q sliced queries
+//!   against one row (portable batched), and the one register kernel, Q packed queries
+//!   against R rows (a block against one row, one query against four).
 //!
 //! Changing the logit means editing [`oracle::posterior_mean`] and the distance kernels'
 //! callers, the narrow lane kernel (`softmax::narrow_logits` and its block twin) and the wide

@@ -94,7 +94,7 @@ impl<F: Fn(&Tile<'_>) -> [f32; LANES]> TileLogits for F {
 /// The empirical posterior's tile logits ℓ_j = ‖x − α_t x_j‖² · (−1/(2σ_t²)): across the lanes
 /// of the transposed tile for narrow data ([`softmax::narrow_logits`]); for wide data row by
 /// row with [`distance::squared_distance_scaled`], or, when the lane vector `V` is made of
-/// registers, four rows at a time with [`distance::squared_distances_four_rows`] (four addition
+/// registers, four rows at a time with [`distance::squared_distances_packed`] (four addition
 /// chains instead of one, and the next tile prefetched while this one is computed: the
 /// single-query path streams the data from memory). All have the same bits. A struct with an
 /// always-inlined method rather than a closure: LLVM kept the closure out of line, so a host's
@@ -158,13 +158,13 @@ impl<V: LaneVector> EmpiricalLogits<'_, V> {
                     break;
                 }
                 let rows = [row(first), row(first + 1), row(first + 2), row(first + 3)];
-                let distances = distance::squared_distances_four_rows::<V>(
-                    self.query,
+                let distances = distance::squared_distances_packed::<V, 1, 4>(
+                    distance::PackedQueries::one(self.query),
                     rows,
                     self.alpha_t,
                     LANES * dim,
                 );
-                for (value, distance) in values.iter_mut().zip(distances).take(count - first) {
+                for (value, [distance]) in values.iter_mut().zip(distances).take(count - first) {
                     *value = distance * c;
                 }
             }
