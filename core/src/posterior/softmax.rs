@@ -344,8 +344,8 @@ impl TiledSoftmax {
 /// x + 0 (round to nearest): x itself for every x but −0, which becomes +0. The last step of
 /// every mean, so the sign of a zero coordinate is the same on every path. Skipping a row or
 /// a tile whose weights are all 0 can change a running sum only from +0 to −0 or back (a zero
-/// added to a non-zero value leaves it unchanged, and fma, ×, ÷ by the finite non-zero
-/// factors of the mean carry that difference only to results that are themselves zeros), so
+/// added to a non-zero value leaves it unchanged, and fma, ×, ÷ with the mean's finite
+/// factors carry that difference only to results that are themselves zeros), so
 /// after this step every path has the oracle's bits, the zeros' signs included.
 #[inline(always)]
 pub(crate) fn unsigned_zero(x: f32) -> f32 {
