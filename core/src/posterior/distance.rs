@@ -124,7 +124,7 @@ pub(crate) fn pack_queries<'a, const Q: usize>(
     }
     let mut tails: [&[f32]; Q] = [&[]; Q];
     for (tail, query) in tails.iter_mut().zip(queries) {
-        *tail = query.get(full * LANES..).unwrap_or(&[]);
+        *tail = query.as_chunks::<LANES>().1;
     }
     Some(PackedQueries { chunks, tails, dim })
 }
@@ -135,10 +135,11 @@ pub(crate) fn pack_queries<'a, const Q: usize>(
 /// against four rows), written with the lane vector `V` so the accumulators are registers: the
 /// queries go in groups of four when a vector takes two registers ([`in_groups_of_four`]), so
 /// the G·R accumulators fit the register file. Per row chunk: α·y once per row, then per query
-/// a load and, per row, a subtraction and a fused multiply-add. In the first group's pass, the line `prefetch_ahead` floats past each row chunk is prefetched when
-/// `prefetch_ahead` > 0 ([`LaneVector::prefetch`]; the single-query path streams its rows from
-/// memory). If a row is not of the queries' dimension, every result is NaN (which the
-/// callers' output checks turn into an error).
+/// a load and, per row, a subtraction and a fused multiply-add. In the first group's pass, the
+/// line `prefetch_ahead` floats past each row chunk is prefetched when `prefetch_ahead` > 0
+/// ([`LaneVector::prefetch`]; the single-query path streams its rows from memory). If a row is
+/// not of the queries' dimension, every result is NaN (which the callers' output checks turn
+/// into an error).
 #[inline(always)]
 pub(crate) fn squared_distances_packed<V: LaneVector, const Q: usize, const R: usize>(
     packed: PackedQueries<'_, Q>,

@@ -101,6 +101,7 @@ impl<F: Fn(&Tile<'_>) -> [f32; LANES]> TileLogits for F {
 /// `#[target_feature]` copy of the single-query path ran it in baseline SSE2.
 struct EmpiricalLogits<'q, V> {
     query: &'q [f32],
+    packed_query: distance::PackedQueries<'q, 1>,
     narrow_query: [f32; softmax::NARROW_DIM],
     alpha_t: f32,
     neg_half_inverse_variance: f32,
@@ -113,6 +114,7 @@ impl<'q, V: LaneVector> EmpiricalLogits<'q, V> {
     fn new(query: &'q [f32], alpha_t: f32, sigma_squared: f32) -> Self {
         EmpiricalLogits {
             query,
+            packed_query: distance::PackedQueries::one(query),
             narrow_query: softmax::pad_query(query),
             alpha_t,
             neg_half_inverse_variance: -0.5 / sigma_squared,
@@ -159,7 +161,7 @@ impl<V: LaneVector> EmpiricalLogits<'_, V> {
                 }
                 let rows = [row(first), row(first + 1), row(first + 2), row(first + 3)];
                 let distances = distance::squared_distances_packed::<V, 1, 4>(
-                    distance::PackedQueries::one(self.query),
+                    self.packed_query,
                     rows,
                     self.alpha_t,
                     LANES * dim,

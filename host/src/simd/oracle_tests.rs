@@ -90,6 +90,12 @@ fn paths() -> Vec<(String, MeanPath)> {
     paths
 }
 
+/// Whether `a` and `b` have the same length and the same bits, value by value (±0 and NaN
+/// payloads told apart).
+fn same_bits(a: &[f32], b: &[f32]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+}
+
 /// A xorshift32 stream in [−2, 2].
 fn stream(seed: u32) -> impl FnMut() -> f32 {
     let mut state = seed;
@@ -172,11 +178,10 @@ fn every_path_has_the_bits_of_the_oracle() {
                         );
                         assert_eq!(result.is_ok(), expected_ok, "{what}: {result:?}");
                         if expected_ok {
-                            let same = got
-                                .iter()
-                                .zip(&expected)
-                                .all(|(a, b)| a.to_bits() == b.to_bits());
-                            assert!(same, "{what}: differs from the oracle");
+                            assert!(
+                                same_bits(&got, &expected),
+                                "{what}: differs from the oracle"
+                            );
                             compared += 1;
                         }
                     }
@@ -213,12 +218,8 @@ fn a_sum_that_underflows_to_minus_zero_has_the_oracles_bits() {
             let mut got = vec![0.0f32; batch * dim];
             path(&data, 1.0, 0.5, &queries, &mut got).unwrap();
             for mean in got.chunks_exact(dim) {
-                let same = mean
-                    .iter()
-                    .zip(&expected)
-                    .all(|(a, b)| a.to_bits() == b.to_bits());
                 assert!(
-                    same,
+                    same_bits(mean, &expected),
                     "{name}, B {batch}: {:?} vs {:?}",
                     &mean[..2],
                     &expected[..2]
