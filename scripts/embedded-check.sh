@@ -87,13 +87,21 @@ PY
   echo "(self-test: one bit of the host output flipped)"
 fi
 
+# The CLI: $SMOOTHSCORE_CLI when set (CI passes the binary `cargo test` built), else built here.
+smoothscore() {
+  if [ -n "${SMOOTHSCORE_CLI:-}" ]; then
+    "$SMOOTHSCORE_CLI" "$@"
+  else
+    cargo run -q --profile test -p smoothscore --bin smoothscore -- "$@"
+  fi
+}
 echo "== smoothscore CLI, exact configuration (sample --steps 100 --n-samples 64 --seed 2026), and ddim (--sampler ddim --grid geometric --n-samples 16)"
-cargo run -q --profile test -p smoothscore --bin smoothscore -- sample --steps 100 --n-samples 64 \
+smoothscore sample --steps 100 --n-samples 64 \
   --seed 2026 --out "$work/cli.npy" >/dev/null
-cargo run -q --profile test -p smoothscore --bin smoothscore -- sample --sampler ddim --grid geometric \
+smoothscore sample --sampler ddim --grid geometric \
   --steps 100 --n-samples 16 --seed 2026 --out "$work/cli-ddim.npy" >/dev/null
 echo "== smoothscore CLI, network configuration (sample --score net --net embedded/network.safetensors)"
-cargo run -q --profile test -p smoothscore --bin smoothscore -- sample --steps 100 --n-samples 64 \
+smoothscore sample --steps 100 --n-samples 64 \
   --seed 2026 --score net --net embedded/network.safetensors --out "$work/cli-net.npy" >/dev/null
 python3 - "$work/cli.npy" "$work/cli-ddim.npy" "$work/cli-net.npy" >"$work/cli.txt" <<'PY'
 import struct, sys
