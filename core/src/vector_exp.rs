@@ -64,7 +64,15 @@ fn power_of_two(k: i32) -> f32 {
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
     let flush = x < FLUSH_BELOW;
-    let x = if x > INPUT_HIGH { INPUT_HIGH } else { x };
+    // A flushed lane is computed from 0: its result is thrown away, and from its own x the
+    // exponent field of 2^n wraps, so the products can be subnormal (slow on x86) or NaN.
+    let x = if flush {
+        0.0
+    } else if x > INPUT_HIGH {
+        INPUT_HIGH
+    } else {
+        x
+    };
     let shifted = x * LOG2_E + ROUNDING_MAGIC;
     let n = (shifted.to_bits() as i32).wrapping_sub(ROUNDING_MAGIC.to_bits() as i32);
     let n_float = shifted - ROUNDING_MAGIC;

@@ -107,7 +107,8 @@ impl LaneVector for Avx512Lanes {
         unsafe {
             let splat = |value: f32| _mm512_set1_ps(value);
             let flush = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(self.0, splat(FLUSH_BELOW));
-            let x = _mm512_min_ps(splat(INPUT_HIGH), self.0);
+            // Flushed lanes computed from 0, as in the core's `exp` (no subnormal products).
+            let x = _mm512_maskz_mov_ps(!flush, _mm512_min_ps(splat(INPUT_HIGH), self.0));
             let shifted = _mm512_add_ps(_mm512_mul_ps(x, splat(LOG2_E)), splat(ROUNDING_MAGIC));
             let n = _mm512_sub_epi32(
                 _mm512_castps_si512(shifted),
@@ -273,7 +274,7 @@ unsafe fn exp_eight(x: __m256) -> __m256 {
     unsafe {
         let splat = |value: f32| _mm256_set1_ps(value);
         let flush = _mm256_cmp_ps::<_CMP_LT_OQ>(x, splat(FLUSH_BELOW));
-        let x = _mm256_min_ps(splat(INPUT_HIGH), x);
+        let x = _mm256_andnot_ps(flush, _mm256_min_ps(splat(INPUT_HIGH), x));
         let shifted = _mm256_add_ps(_mm256_mul_ps(x, splat(LOG2_E)), splat(ROUNDING_MAGIC));
         let n = _mm256_sub_epi32(
             _mm256_castps_si256(shifted),
