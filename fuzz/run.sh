@@ -9,7 +9,11 @@
 set -uo pipefail
 seconds="${1:-30}"
 profile=()
-[ "${2:-}" = "--dev" ] && profile=(--dev)
+case "${2:-}" in
+  "") ;;
+  --dev) profile=(--dev) ;;
+  *) echo "error: fuzz/run.sh [SECONDS] [--dev]: unknown option '$2'" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 targets=(csv npy idx gz core_score core_step manifest config)
