@@ -9,6 +9,7 @@
 //!   within τ of y₁ count as copies of y₁, so two nearly coinciding points do not hide a copy);
 //! - **near-copy fraction**: the fraction of samples with d₁ ≤ τ = ε·s.
 
+use super::squared_distance_within;
 use crate::matrix::MatrixView;
 use rayon::prelude::*;
 
@@ -26,28 +27,44 @@ fn distance(a: &[f32], b: &[f32]) -> f64 {
     super::squared_distance(a, b).sqrt()
 }
 
+/// Queries searched together: each training row is read from memory once per block and
+/// compared with the block's queries while it is in the first-level cache (a data set of
+/// 10 000 × 784 floats does not fit the last-level cache, so one query at a time streamed it
+/// from memory once per query).
+pub const QUERY_BLOCK: usize = 8;
+
 /// The training set's nearest-neighbour spacing s: the median over training rows (up to
 /// [`SPACING_ROWS`] of them, evenly strided) of the distance to the nearest *other, not
 /// identical* training row (exact duplicates do not set the scale). NaN with fewer than two
-/// distinct rows.
+/// distinct rows. Each row's search abandons a distance once it is certainly above the nearest
+/// so far ([`squared_distance_within`]): the exhaustive search's value, bit for bit.
 pub fn nearest_neighbour_spacing(train: MatrixView<'_>) -> f64 {
     let rows = train.rows();
     let stride = rows.div_ceil(SPACING_ROWS).max(1);
-    let mut nearest: Vec<f64> = (0..rows)
-        .step_by(stride)
-        .collect::<Vec<_>>()
-        .par_iter()
-        .map(|&i| {
-            let x = train.row(i);
-            train
-                .iter_rows()
-                .map(|y| distance(x, y))
-                .filter(|&d| d > 0.0)
-                .fold(f64::INFINITY, f64::min)
-        })
+    let queries: Vec<&[f32]> = (0..rows).step_by(stride).map(|i| train.row(i)).collect();
+    let mut nearest: Vec<f64> = queries
+        .par_chunks(QUERY_BLOCK)
+        .flat_map_iter(|block| nearest_other_distances(train, block))
         .filter(|d| d.is_finite())
         .collect();
     median(&mut nearest)
+}
+
+/// The distance from each query to its nearest training row at a distance > 0 (∞ when there is
+/// none). Squared distances order as their roots do and the root is correctly rounded, so the
+/// root of the least squared distance is the least root.
+fn nearest_other_distances(train: MatrixView<'_>, queries: &[&[f32]]) -> Vec<f64> {
+    let mut best = vec![f64::INFINITY; queries.len()];
+    for y in train.iter_rows() {
+        for (x, best) in queries.iter().zip(best.iter_mut()) {
+            if let Some(squared) = squared_distance_within(x, y, *best) {
+                if squared > 0.0 && squared < *best {
+                    *best = squared;
+                }
+            }
+        }
+    }
+    best.into_iter().map(f64::sqrt).collect()
 }
 
 /// The median of `values` (NaN when empty); sorts them.
@@ -77,9 +94,119 @@ pub struct Memorization {
     pub nearest: Vec<f64>,
 }
 
-/// (d₁, d₂) of `x`: d₁ to the nearest training row y₁, d₂ to the nearest training row farther
-/// than `tolerance` from y₁ (∞ when there is none).
-pub fn nearest_distinct_pair(train: MatrixView<'_>, x: &[f32], tolerance: f64) -> (f64, f64) {
+/// Rows whose exact distance [`nearest_distinct_pairs`] keeps while it searches: the d₂ row is
+/// among them unless the first of them all lie within τ of y₁ (near-duplicates of it).
+pub const KEPT_NEAREST: usize = 16;
+
+/// (d₁, d₂) of every query `x`: d₁ to the nearest training row y₁ (the first in row order among
+/// equally near ones), d₂ to the nearest training row farther than `tolerance` from y₁ (∞ when
+/// there is none), in query order.
+///
+/// Each search keeps the exact distance of every row that is not certainly farther than the
+/// [`KEPT_NEAREST`]-th nearest row met so far (distances past that bound are abandoned,
+/// [`squared_distance_within`]). With D_K the final [`KEPT_NEAREST`]-th least squared distance,
+/// every row nearer than √D_K is kept, so when y₁ and the d₂ row are nearer than √D_K they are
+/// the exhaustive search's; otherwise (ties at the bound, K near-duplicates of y₁, NaN) the
+/// exhaustive search runs. Either way the result has the exhaustive search's bits. The queries
+/// go in blocks of [`QUERY_BLOCK`] over the training rows, the blocks in parallel.
+pub fn nearest_distinct_pairs(
+    train: MatrixView<'_>,
+    queries: MatrixView<'_>,
+    tolerance: f64,
+) -> Vec<(f64, f64)> {
+    let queries: Vec<&[f32]> = queries.iter_rows().collect();
+    queries
+        .par_chunks(QUERY_BLOCK)
+        .flat_map_iter(|block| {
+            let mut searches = vec![NearestRows::new(); block.len()];
+            for (j, y) in train.iter_rows().enumerate() {
+                for (search, x) in searches.iter_mut().zip(block) {
+                    search.offer(j, x, y);
+                }
+            }
+            searches
+                .into_iter()
+                .zip(block)
+                .map(|(search, x)| {
+                    search
+                        .distinct_pair(train, tolerance)
+                        .unwrap_or_else(|| nearest_distinct_pair_exhaustive(train, x, tolerance))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// One query's search state in [`nearest_distinct_pairs`]: the [`KEPT_NEAREST`] least squared
+/// distances met so far, and every row kept with its distance.
+#[derive(Clone)]
+struct NearestRows {
+    least: [f64; KEPT_NEAREST],
+    kept: Vec<(usize, f64)>,
+    saw_nan: bool,
+}
+
+impl NearestRows {
+    fn new() -> Self {
+        NearestRows {
+            least: [f64::INFINITY; KEPT_NEAREST],
+            kept: Vec::new(),
+            saw_nan: false,
+        }
+    }
+
+    /// Training row `j`, `y`, against the query `x`: kept unless certainly farther than the
+    /// [`KEPT_NEAREST`]-th nearest so far.
+    #[inline]
+    fn offer(&mut self, j: usize, x: &[f32], y: &[f32]) {
+        if self.saw_nan {
+            return;
+        }
+        let bound = self.least[KEPT_NEAREST - 1];
+        let Some(squared) = squared_distance_within(x, y, bound) else {
+            return;
+        };
+        if squared.is_nan() {
+            self.saw_nan = true;
+        } else if squared <= bound {
+            let at = self.least.partition_point(|&s| s <= squared);
+            if at < KEPT_NEAREST {
+                self.least.copy_within(at..KEPT_NEAREST - 1, at + 1);
+                self.least[at] = squared;
+            }
+            self.kept.push((j, squared.sqrt()));
+        }
+    }
+
+    /// (d₁, d₂) from the kept rows, `None` when they cannot decide it and the exhaustive search
+    /// must run.
+    fn distinct_pair(mut self, train: MatrixView<'_>, tolerance: f64) -> Option<(f64, f64)> {
+        if self.saw_nan {
+            return None;
+        }
+        let radius = self.least[KEPT_NEAREST - 1].sqrt();
+        self.kept.retain(|&(_, d)| d < radius);
+        self.kept
+            .sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        let &(first, d1) = self.kept.first()?;
+        let y1 = train.row(first);
+        let qualifies = |(j, dj): &(usize, f64)| {
+            *j != first && !(*dj <= d1 + tolerance && distance(train.row(*j), y1) <= tolerance)
+        };
+        self.kept
+            .iter()
+            .find(|pair| qualifies(pair))
+            .map(|&(_, d2)| (d1, d2))
+    }
+}
+
+/// (d₁, d₂) of one query from every distance: the definition, the fallback of
+/// [`nearest_distinct_pairs`] and its test oracle.
+fn nearest_distinct_pair_exhaustive(
+    train: MatrixView<'_>,
+    x: &[f32],
+    tolerance: f64,
+) -> (f64, f64) {
     let distances: Vec<f64> = train.iter_rows().map(|y| distance(x, y)).collect();
     let Some((first, &d1)) = distances
         .iter()
@@ -112,11 +239,7 @@ pub fn memorization(train: MatrixView<'_>, samples: MatrixView<'_>, epsilon: f64
     } else {
         0.0
     };
-    let rows: Vec<usize> = (0..samples.rows()).collect();
-    let pairs: Vec<(f64, f64)> = rows
-        .par_iter()
-        .map(|&i| nearest_distinct_pair(train, samples.row(i), tolerance))
-        .collect();
+    let pairs = nearest_distinct_pairs(train, samples, tolerance);
     let count = pairs.len().max(1) as f64;
     let fraction = |rule: &dyn Fn(f64, f64) -> bool| {
         pairs.iter().filter(|(d1, d2)| rule(*d1, *d2)).count() as f64 / count
@@ -135,6 +258,8 @@ pub fn memorization(train: MatrixView<'_>, samples: MatrixView<'_>, epsilon: f64
 mod tests {
     use super::*;
     use crate::matrix::Matrix;
+    use rand_core::{RngCore, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
 
     /// Training points 0, 1, 2, 3 and a near-duplicate of 2 at 2 + 10⁻⁵; samples on top of each.
     /// The plain ratio rule (d₂ = the second-nearest point) calls the copy of 2 not memorized
@@ -173,5 +298,88 @@ mod tests {
         assert!((m.ratio_fraction - 2.0 / 3.0).abs() < 1e-12);
         assert!((m.near_copy_fraction - 1.0 / 3.0).abs() < 1e-12);
         assert!((m.nearest[1] - 0.2).abs() < 1e-6);
+    }
+
+    /// Rows of dimension `dim` around a few centres: exact duplicates, clusters of up to 24
+    /// near-duplicates (more than [`KEPT_NEAREST`], so some searches must fall back), and
+    /// isolated points; coordinates rounded to multiples of 1/8 so that equal distances occur.
+    fn clustered(rows: usize, dim: usize, rng: &mut Xoshiro256PlusPlus) -> Matrix {
+        let mut values = Vec::with_capacity(rows * dim);
+        let centres: Vec<Vec<f32>> = (0..4)
+            .map(|_| {
+                (0..dim)
+                    .map(|_| (rng.next_u32() % 16) as f32 / 8.0)
+                    .collect()
+            })
+            .collect();
+        for i in 0..rows {
+            let centre = &centres[i % centres.len()];
+            let kind = rng.next_u32() % 4;
+            for &c in centre {
+                let jitter = match kind {
+                    0 => 0.0,
+                    1 => (rng.next_u32() % 3) as f32 * 1e-6,
+                    _ => (rng.next_u32() % 9) as f32 / 8.0,
+                };
+                values.push(c + jitter);
+            }
+        }
+        Matrix::new(rows, dim, values).unwrap()
+    }
+
+    /// The early-abandoning searches against the exhaustive ones, bit for bit: every sample of
+    /// every set (training rows themselves, their near-copies, free points, a NaN), for sets
+    /// smaller and larger than [`KEPT_NEAREST`] and dimensions with and without checks.
+    #[test]
+    fn abandoning_searches_equal_the_exhaustive_ones() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+        let mut searches = [0usize; 2];
+        for (rows, dim) in [
+            (0, 3),
+            (1, 3),
+            (5, 1),
+            (15, 2),
+            (17, 64),
+            (90, 65),
+            (200, 130),
+        ] {
+            let train = clustered(rows, dim, &mut rng);
+            let mut samples = clustered(40, dim, &mut rng).into_values();
+            samples.extend(train.view().iter_rows().flatten());
+            samples.extend(std::iter::repeat_n(f32::NAN, dim));
+            let samples = Matrix::new(samples.len() / dim, dim, samples).unwrap();
+            for tolerance in [0.0, 1e-5, 0.3] {
+                let pairs = nearest_distinct_pairs(train.view(), samples.view(), tolerance);
+                for (x, &fast) in samples.iter_rows().zip(&pairs) {
+                    let mut search = NearestRows::new();
+                    for (j, y) in train.iter_rows().enumerate() {
+                        search.offer(j, x, y);
+                    }
+                    let kept = search.distinct_pair(train.view(), tolerance);
+                    searches[usize::from(kept.is_some())] += 1;
+                    let plain = nearest_distinct_pair_exhaustive(train.view(), x, tolerance);
+                    assert_eq!(
+                        (fast.0.to_bits(), fast.1.to_bits()),
+                        (plain.0.to_bits(), plain.1.to_bits()),
+                        "{rows}×{dim}, τ {tolerance}: {fast:?} vs {plain:?}"
+                    );
+                }
+            }
+            let queries: Vec<&[f32]> = train.iter_rows().collect();
+            let nearest = nearest_other_distances(train.view(), &queries);
+            for (x, fast) in queries.iter().zip(nearest) {
+                let plain = train
+                    .iter_rows()
+                    .map(|y| distance(x, y))
+                    .filter(|&d| d > 0.0)
+                    .fold(f64::INFINITY, f64::min);
+                assert_eq!(fast.to_bits(), plain.to_bits(), "{rows}×{dim}");
+            }
+        }
+        println!(
+            "fell back {} times, kept rows sufficed {} times",
+            searches[0], searches[1]
+        );
+        assert!(searches[0] >= 10 && searches[1] >= 1000, "{searches:?}");
     }
 }

@@ -14,6 +14,10 @@ use crate::matrix::MatrixView;
 /// adders busy instead of one dependent chain.
 const PARTIAL_SUMS: usize = 8;
 
+/// Coordinates between two checks of [`squared_distance_within`]'s bound (eight rounds of the
+/// eight partial sums: a check, seven additions and a comparison, costs under 2 % of them).
+pub const CHECK_EVERY: usize = 8 * PARTIAL_SUMS;
+
 /// ‖a − b‖² in f64 over the common length of `a` and `b`: the coordinates k ≡ j (mod 8) summed in
 /// order into partial sum j, the tail into partial sum k − 8⌊len/8⌋, and the eight sums added
 /// pairwise ((s₀+s₁)+(s₂+s₃))+((s₄+s₅)+(s₆+s₇)). Every term (aₖ − bₖ)² is exact in f64 up to
@@ -22,26 +26,111 @@ const PARTIAL_SUMS: usize = 8;
 /// fixed: the result does not depend on the thread count or the target (with AVX2 the same
 /// operations run four lanes to a register: the same bits).
 pub fn squared_distance(a: &[f32], b: &[f32]) -> f64 {
+    squared_distance_within(a, b, f64::INFINITY).unwrap_or(f64::INFINITY)
+}
+
+/// [`squared_distance`] when it is ≤ `bound` (and possibly when it is not), `None` only when it
+/// is certainly > `bound`: every [`CHECK_EVERY`] coordinates the partial sums so far are added
+/// in the final tree, and the distance is abandoned once that value exceeds `bound`. The value
+/// is a lower bound of the full sum — the terms are ≥ 0 and rounding to nearest is monotone, so
+/// adding terms to a partial sum, or a larger summand to the tree, never lowers it — and the
+/// accumulation is the same whether or not it is checked: a `Some` has the bits of
+/// [`squared_distance`]. An early-abandoning nearest-neighbour search gives the exhaustive
+/// search's distances with it.
+pub fn squared_distance_within(a: &[f32], b: &[f32], bound: f64) -> Option<f64> {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, the only feature the function is compiled for.
-        return unsafe { squared_distance_avx2(a, b) };
+        return unsafe { squared_distance_within_avx2(a, b, bound) };
     }
-    squared_distance_in_order(a, b)
+    squared_distance_in_order(a, b, bound)
 }
 
-/// [`squared_distance`] compiled for AVX2 (no FMA: the multiplies and adds stay separate).
+/// [`squared_distance_within`] for AVX2 (no FMA: the multiplies and adds stay separate):
+/// partial sums 0–3 and 4–7 in two registers, each chunk of 8 coordinates widened to f64 and
+/// added lane j to sum j, the tail and the tree in [`squared_distance_in_order`]'s scalar code:
+/// the same operations on the same values, so the same bits (tested).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn squared_distance_avx2(a: &[f32], b: &[f32]) -> f64 {
-    squared_distance_in_order(a, b)
+unsafe fn squared_distance_within_avx2(a: &[f32], b: &[f32], bound: f64) -> Option<f64> {
+    use std::arch::x86_64::{
+        _mm256_add_pd, _mm256_castps256_ps128, _mm256_cvtps_pd, _mm256_extractf128_ps,
+        _mm256_loadu_ps, _mm256_mul_pd, _mm256_setzero_pd, _mm256_storeu_pd, _mm256_sub_pd,
+    };
+    let len = a.len().min(b.len());
+    let (a_chunks, a_tail) = a[..len].as_chunks::<PARTIAL_SUMS>();
+    let (b_chunks, b_tail) = b[..len].as_chunks::<PARTIAL_SUMS>();
+    let (mut low, mut high) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+    let mut sums = [0.0f64; PARTIAL_SUMS];
+    let chunks_per_check = CHECK_EVERY / PARTIAL_SUMS;
+    for (c, (x, y)) in a_chunks.iter().zip(b_chunks).enumerate() {
+        // SAFETY: each chunk is 8 floats, the width of the unaligned load.
+        let (x, y) = unsafe { (_mm256_loadu_ps(x.as_ptr()), _mm256_loadu_ps(y.as_ptr())) };
+        let diff_low = _mm256_sub_pd(
+            _mm256_cvtps_pd(_mm256_castps256_ps128(x)),
+            _mm256_cvtps_pd(_mm256_castps256_ps128(y)),
+        );
+        let diff_high = _mm256_sub_pd(
+            _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(x)),
+            _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(y)),
+        );
+        low = _mm256_add_pd(low, _mm256_mul_pd(diff_low, diff_low));
+        high = _mm256_add_pd(high, _mm256_mul_pd(diff_high, diff_high));
+        if (c + 1) % chunks_per_check == 0 {
+            // SAFETY: `sums` holds 8 doubles, the two unaligned stores of 4.
+            unsafe {
+                _mm256_storeu_pd(sums.as_mut_ptr(), low);
+                _mm256_storeu_pd(sums.as_mut_ptr().add(4), high);
+            }
+            if tree(&sums) > bound {
+                return None;
+            }
+        }
+    }
+    // SAFETY: as above.
+    unsafe {
+        _mm256_storeu_pd(sums.as_mut_ptr(), low);
+        _mm256_storeu_pd(sums.as_mut_ptr().add(4), high);
+    }
+    for ((sum, &x), &y) in sums.iter_mut().zip(a_tail).zip(b_tail) {
+        let diff = f64::from(x) - f64::from(y);
+        *sum += diff * diff;
+    }
+    Some(tree(&sums))
 }
 
-/// The body of [`squared_distance`], inlined into each instruction set's copy.
+/// The final tree of [`squared_distance`] over the eight partial sums.
 #[inline(always)]
-fn squared_distance_in_order(a: &[f32], b: &[f32]) -> f64 {
+fn tree(sums: &[f64; PARTIAL_SUMS]) -> f64 {
+    ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]))
+}
+
+/// The body of [`squared_distance_within`], inlined into each instruction set's copy.
+#[inline(always)]
+fn squared_distance_in_order(a: &[f32], b: &[f32], bound: f64) -> Option<f64> {
     let mut sums = [0.0f64; PARTIAL_SUMS];
-    let (a_chunks, b_chunks) = (a.chunks_exact(PARTIAL_SUMS), b.chunks_exact(PARTIAL_SUMS));
+    let len = a.len().min(b.len());
+    let (a, b) = (&a[..len], &b[..len]);
+    let (a_blocks, b_blocks) = (a.chunks_exact(CHECK_EVERY), b.chunks_exact(CHECK_EVERY));
+    let (a_rest, b_rest) = (a_blocks.remainder(), b_blocks.remainder());
+    for (x_block, y_block) in a_blocks.zip(b_blocks) {
+        for (x, y) in x_block
+            .chunks_exact(PARTIAL_SUMS)
+            .zip(y_block.chunks_exact(PARTIAL_SUMS))
+        {
+            for j in 0..PARTIAL_SUMS {
+                let diff = f64::from(x[j]) - f64::from(y[j]);
+                sums[j] += diff * diff;
+            }
+        }
+        if tree(&sums) > bound {
+            return None;
+        }
+    }
+    let (a_chunks, b_chunks) = (
+        a_rest.chunks_exact(PARTIAL_SUMS),
+        b_rest.chunks_exact(PARTIAL_SUMS),
+    );
     let (a_tail, b_tail) = (a_chunks.remainder(), b_chunks.remainder());
     for (x, y) in a_chunks.zip(b_chunks) {
         for j in 0..PARTIAL_SUMS {
@@ -49,12 +138,11 @@ fn squared_distance_in_order(a: &[f32], b: &[f32]) -> f64 {
             sums[j] += diff * diff;
         }
     }
-    let common = a_tail.len().min(b_tail.len());
-    for j in 0..common {
+    for j in 0..a_tail.len() {
         let diff = f64::from(a_tail[j]) - f64::from(b_tail[j]);
         sums[j] += diff * diff;
     }
-    ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]))
+    Some(tree(&sums))
 }
 
 /// Distances from `x` to its nearest and second-nearest rows of `train` (d₂ = ∞ when N = 1).
@@ -134,6 +222,36 @@ mod tests {
         }
         // Unequal lengths: the common prefix, like `zip`.
         assert_eq!(squared_distance(&[1.0, 2.0, 3.0], &[1.0, 0.0]), 4.0);
+    }
+
+    /// The bounded distance: a `Some` has the unbounded one's bits, a `None` only when that one
+    /// exceeds the bound; over lengths with and without checks and bounds on either side.
+    #[test]
+    fn bounded_distance_abandons_only_what_exceeds_the_bound() {
+        let mut abandoned = 0;
+        for len in [0, 1, 7, 63, 64, 65, 128, 200, 784] {
+            let a: Vec<f32> = (0..len).map(|k| (k as f32 * 0.37).sin() * 3.0).collect();
+            let b: Vec<f32> = (0..len).map(|k| (k as f32 * 1.3).cos()).collect();
+            let full = squared_distance(&a, &b);
+            for fraction in [0.0, 0.01, 0.1, 0.5, 0.99, 1.0, 2.0] {
+                let bound = full * fraction;
+                match squared_distance_within(&a, &b, bound) {
+                    Some(value) => assert_eq!(value.to_bits(), full.to_bits(), "len {len}"),
+                    None => {
+                        assert!(full > bound, "len {len}: {full} ≤ {bound} abandoned");
+                        abandoned += 1;
+                    }
+                }
+            }
+            assert_eq!(squared_distance_within(&a, &b, full), Some(full));
+            let portable = squared_distance_in_order(&a, &b, f64::INFINITY);
+            assert_eq!(
+                portable.map(f64::to_bits),
+                Some(full.to_bits()),
+                "len {len}"
+            );
+        }
+        assert!(abandoned >= 20, "only {abandoned} abandoned");
     }
 
     #[test]
