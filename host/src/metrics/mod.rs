@@ -26,7 +26,13 @@ pub const CHECK_EVERY: usize = 8 * PARTIAL_SUMS;
 /// fixed: the result does not depend on the thread count or the target (with AVX2 the same
 /// operations run four lanes to a register: the same bits).
 pub fn squared_distance(a: &[f32], b: &[f32]) -> f64 {
-    squared_distance_within(a, b, f64::INFINITY).unwrap_or(f64::INFINITY)
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, the only feature the function is compiled for.
+        return unsafe { squared_distance_avx2::<false>(a, b, f64::INFINITY) }
+            .unwrap_or(f64::INFINITY);
+    }
+    squared_distance_in_order::<false>(a, b, f64::INFINITY).unwrap_or(f64::INFINITY)
 }
 
 /// [`squared_distance`] when it is ≤ `bound` (and possibly when it is not), `None` only when it
@@ -41,57 +47,82 @@ pub fn squared_distance_within(a: &[f32], b: &[f32], bound: f64) -> Option<f64> 
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, the only feature the function is compiled for.
-        return unsafe { squared_distance_within_avx2(a, b, bound) };
+        return unsafe { squared_distance_avx2::<true>(a, b, bound) };
     }
-    squared_distance_in_order(a, b, bound)
+    squared_distance_in_order::<true>(a, b, bound)
 }
 
-/// [`squared_distance_within`] for AVX2 (no FMA: the multiplies and adds stay separate):
-/// partial sums 0–3 and 4–7 in two registers, each chunk of 8 coordinates widened to f64 and
-/// added lane j to sum j, the tail and the tree in [`squared_distance_in_order`]'s scalar code:
-/// the same operations on the same values, so the same bits (tested).
+/// [`squared_distance_within`] (`CHECKED`) or [`squared_distance`] for AVX2 (no FMA: the
+/// multiplies and adds stay separate): partial sums 0–3 and 4–7 in two registers, each chunk of
+/// 8 coordinates widened to f64 and added lane j to sum j, the tail and the tree in
+/// [`squared_distance_in_order`]'s scalar code: the same operations on the same values, so the
+/// same bits (tested).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn squared_distance_within_avx2(a: &[f32], b: &[f32], bound: f64) -> Option<f64> {
+unsafe fn squared_distance_avx2<const CHECKED: bool>(
+    a: &[f32],
+    b: &[f32],
+    bound: f64,
+) -> Option<f64> {
     use std::arch::x86_64::{
-        _mm256_add_pd, _mm256_castps256_ps128, _mm256_cvtps_pd, _mm256_extractf128_ps,
+        __m256d, _mm256_add_pd, _mm256_castps256_ps128, _mm256_cvtps_pd, _mm256_extractf128_ps,
         _mm256_loadu_ps, _mm256_mul_pd, _mm256_setzero_pd, _mm256_storeu_pd, _mm256_sub_pd,
     };
+    #[inline(always)]
+    fn accumulate(
+        x: &[f32; PARTIAL_SUMS],
+        y: &[f32; PARTIAL_SUMS],
+        low: &mut __m256d,
+        high: &mut __m256d,
+    ) {
+        // SAFETY: AVX2 is enabled in the only caller; each chunk is 8 floats, the width of the
+        // unaligned load.
+        unsafe {
+            let (x, y) = (_mm256_loadu_ps(x.as_ptr()), _mm256_loadu_ps(y.as_ptr()));
+            let diff_low = _mm256_sub_pd(
+                _mm256_cvtps_pd(_mm256_castps256_ps128(x)),
+                _mm256_cvtps_pd(_mm256_castps256_ps128(y)),
+            );
+            let diff_high = _mm256_sub_pd(
+                _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(x)),
+                _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(y)),
+            );
+            *low = _mm256_add_pd(*low, _mm256_mul_pd(diff_low, diff_low));
+            *high = _mm256_add_pd(*high, _mm256_mul_pd(diff_high, diff_high));
+        }
+    }
+    #[inline(always)]
+    fn sums_of(low: __m256d, high: __m256d) -> [f64; PARTIAL_SUMS] {
+        let mut sums = [0.0f64; PARTIAL_SUMS];
+        // SAFETY: AVX2 is enabled in the only caller; `sums` holds the two stores of 4 doubles.
+        unsafe {
+            _mm256_storeu_pd(sums.as_mut_ptr(), low);
+            _mm256_storeu_pd(sums.as_mut_ptr().add(4), high);
+        }
+        sums
+    }
     let len = a.len().min(b.len());
     let (a_chunks, a_tail) = a[..len].as_chunks::<PARTIAL_SUMS>();
     let (b_chunks, b_tail) = b[..len].as_chunks::<PARTIAL_SUMS>();
     let (mut low, mut high) = (_mm256_setzero_pd(), _mm256_setzero_pd());
-    let mut sums = [0.0f64; PARTIAL_SUMS];
-    let chunks_per_check = CHECK_EVERY / PARTIAL_SUMS;
-    for (c, (x, y)) in a_chunks.iter().zip(b_chunks).enumerate() {
-        // SAFETY: each chunk is 8 floats, the width of the unaligned load.
-        let (x, y) = unsafe { (_mm256_loadu_ps(x.as_ptr()), _mm256_loadu_ps(y.as_ptr())) };
-        let diff_low = _mm256_sub_pd(
-            _mm256_cvtps_pd(_mm256_castps256_ps128(x)),
-            _mm256_cvtps_pd(_mm256_castps256_ps128(y)),
-        );
-        let diff_high = _mm256_sub_pd(
-            _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(x)),
-            _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(y)),
-        );
-        low = _mm256_add_pd(low, _mm256_mul_pd(diff_low, diff_low));
-        high = _mm256_add_pd(high, _mm256_mul_pd(diff_high, diff_high));
-        if (c + 1) % chunks_per_check == 0 {
-            // SAFETY: `sums` holds 8 doubles, the two unaligned stores of 4.
-            unsafe {
-                _mm256_storeu_pd(sums.as_mut_ptr(), low);
-                _mm256_storeu_pd(sums.as_mut_ptr().add(4), high);
-            }
-            if tree(&sums) > bound {
-                return None;
-            }
+    let per_check = CHECK_EVERY / PARTIAL_SUMS;
+    let (a_blocks, b_blocks) = (
+        a_chunks.chunks_exact(per_check),
+        b_chunks.chunks_exact(per_check),
+    );
+    let (a_rest, b_rest) = (a_blocks.remainder(), b_blocks.remainder());
+    for (x_block, y_block) in a_blocks.zip(b_blocks) {
+        for (x, y) in x_block.iter().zip(y_block) {
+            accumulate(x, y, &mut low, &mut high);
+        }
+        if CHECKED && tree(&sums_of(low, high)) > bound {
+            return None;
         }
     }
-    // SAFETY: as above.
-    unsafe {
-        _mm256_storeu_pd(sums.as_mut_ptr(), low);
-        _mm256_storeu_pd(sums.as_mut_ptr().add(4), high);
+    for (x, y) in a_rest.iter().zip(b_rest) {
+        accumulate(x, y, &mut low, &mut high);
     }
+    let mut sums = sums_of(low, high);
     for ((sum, &x), &y) in sums.iter_mut().zip(a_tail).zip(b_tail) {
         let diff = f64::from(x) - f64::from(y);
         *sum += diff * diff;
@@ -105,9 +136,9 @@ fn tree(sums: &[f64; PARTIAL_SUMS]) -> f64 {
     ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]))
 }
 
-/// The body of [`squared_distance_within`], inlined into each instruction set's copy.
+/// The body of [`squared_distance_within`] (`CHECKED`) and [`squared_distance`], inlined into each instruction set's copy.
 #[inline(always)]
-fn squared_distance_in_order(a: &[f32], b: &[f32], bound: f64) -> Option<f64> {
+fn squared_distance_in_order<const CHECKED: bool>(a: &[f32], b: &[f32], bound: f64) -> Option<f64> {
     let mut sums = [0.0f64; PARTIAL_SUMS];
     let len = a.len().min(b.len());
     let (a, b) = (&a[..len], &b[..len]);
@@ -123,7 +154,7 @@ fn squared_distance_in_order(a: &[f32], b: &[f32], bound: f64) -> Option<f64> {
                 sums[j] += diff * diff;
             }
         }
-        if tree(&sums) > bound {
+        if CHECKED && tree(&sums) > bound {
             return None;
         }
     }
@@ -244,12 +275,22 @@ mod tests {
                 }
             }
             assert_eq!(squared_distance_within(&a, &b, full), Some(full));
-            let portable = squared_distance_in_order(&a, &b, f64::INFINITY);
+            let portable = squared_distance_in_order::<false>(&a, &b, f64::INFINITY);
             assert_eq!(
                 portable.map(f64::to_bits),
                 Some(full.to_bits()),
                 "len {len}"
             );
+            for fraction in [0.1, 0.5, 1.0] {
+                let bound = full * fraction;
+                let checked = squared_distance_in_order::<true>(&a, &b, bound);
+                let fast = squared_distance_within(&a, &b, bound);
+                assert_eq!(
+                    checked.map(f64::to_bits),
+                    fast.map(f64::to_bits),
+                    "len {len}"
+                );
+            }
         }
         assert!(abandoned >= 20, "only {abandoned} abandoned");
     }
