@@ -72,6 +72,13 @@ pub trait LaneVector: Copy {
         crate::vector_exp::exp_lanes(&mut lanes);
         Self::load(&lanes)
     }
+    /// Each of eight lane arrays summed in the fixed tree of [`crate::lanes::reduce`]: the bits
+    /// of eight calls to it (NaN payloads aside). Register implementations transpose the eight
+    /// in registers, with every addition of the tree and its operands in the tree's order.
+    #[inline(always)]
+    fn reduce_eight(lanes: &[[f32; LANES]; 8]) -> [f32; 8] {
+        crate::lanes::reduce_each(lanes)
+    }
     /// A hint to bring the cache line at `address` closer (it may point anywhere: a prefetch
     /// never faults). Nothing by default.
     #[inline(always)]

@@ -180,9 +180,25 @@ pub(crate) fn squared_distances_packed<V: LaneVector, const Q: usize, const R: u
     }
     let mut distances = [[0.0f32; Q]; R];
     for (out, row_lanes) in distances.iter_mut().zip(&lanes) {
-        *out = reduce_each(row_lanes);
+        *out = reduce_in_eights::<V, Q>(row_lanes);
     }
     distances
+}
+
+/// [`reduce_each`] with the queries eight at a time through [`LaneVector::reduce_eight`] (the
+/// same tree, transposed in registers), the rest one by one.
+#[inline(always)]
+fn reduce_in_eights<V: LaneVector, const Q: usize>(lanes: &[[f32; LANES]; Q]) -> [f32; Q] {
+    let mut sums = [0.0f32; Q];
+    let (eights, rest) = lanes.as_chunks::<8>();
+    let (sum_eights, sum_rest) = sums.as_chunks_mut::<8>();
+    for (out, group) in sum_eights.iter_mut().zip(eights) {
+        *out = V::reduce_eight(group);
+    }
+    for (out, one) in sum_rest.iter_mut().zip(rest) {
+        *out = reduce(one);
+    }
+    sums
 }
 
 /// The whole chunks of one [`squared_distances_packed`] call.

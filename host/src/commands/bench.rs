@@ -114,10 +114,23 @@ pub fn cpu_peak() -> (f64, String) {
     let simd = crate::simd::Simd::detect();
     let peak = crate::simd::measured_fma_peak(simd);
     let model = field("model name").unwrap_or_else(|| "unknown CPU".into());
+    // Two FMA pipes of the registers' width, 2 flops per lane: the most a core can issue.
+    let widest = match simd.name() {
+        "avx512" => Some(64.0),
+        "avx2" => Some(32.0),
+        _ => None,
+    };
     let per_cycle = if ghz > 0.0 {
+        let flops_per_cycle = peak / ghz;
+        let faster_clock = match widest {
+            Some(most) if flops_per_cycle > 1.02 * most => format!(
+                ", more than {most:.0} per cycle is impossible in these registers: the reported clock is below the running one (turbo, or a virtual machine's nominal figure), which is at least {:.2} GHz",
+                peak / most
+            ),
+            _ => String::new(),
+        };
         format!(
-            " = {:.1} flops per cycle at {ghz:.2} GHz ({clock_source}; 32 is two 256-bit FMA pipes, 64 two 512-bit ones)",
-            peak / ghz
+            " = {flops_per_cycle:.1} flops per cycle at {ghz:.2} GHz ({clock_source}; 32 is two 256-bit FMA pipes, 64 two 512-bit ones{faster_clock})"
         )
     } else {
         String::new()

@@ -409,6 +409,95 @@ mod tests {
         require_register_checks(checked);
     }
 
+    /// `reduce_eight` of `V` over `inputs` eight at a time, as bits (every NaN as one pattern).
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn reduce_results<V: smoothscore_core::lane_vector::LaneVector>(
+        inputs: &[[f32; 16]],
+    ) -> Vec<u32> {
+        let (groups, _) = inputs.as_chunks::<8>();
+        groups
+            .iter()
+            .flat_map(V::reduce_eight)
+            .map(|v| {
+                if v.is_nan() {
+                    f32::NAN.to_bits()
+                } else {
+                    v.to_bits()
+                }
+            })
+            .collect()
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,avx,fma")]
+    fn reduce_results_avx512(inputs: &[[f32; 16]]) -> Vec<u32> {
+        reduce_results::<x86_lanes::Avx512Lanes>(inputs)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,avx,fma")]
+    fn reduce_results_avx2(inputs: &[[f32; 16]]) -> Vec<u32> {
+        reduce_results::<x86_lanes::Avx2Lanes>(inputs)
+    }
+
+    /// The registers' eight-at-once lane sums against `lanes::reduce` of each array: the bit
+    /// sweep of the lane tests (±0, ±∞, NaN, subnormals, huge values) and arrays of values of
+    /// mixed sign and magnitude whose sums round, each array in every one of the eight places.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn register_lane_sums_have_the_tree_bits() {
+        let mut inputs = lane_inputs();
+        let mut state = 0x9e37_79b9_u32;
+        for _ in 0..4096 {
+            inputs.push(core::array::from_fn(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                let unit = state as f32 / u32::MAX as f32 - 0.5;
+                unit * f32::powi(2.0, (state % 40) as i32 - 20)
+            }));
+        }
+        inputs.truncate(inputs.len() / 8 * 8);
+        let mut rotated = Vec::with_capacity(inputs.len() * 8);
+        for shift in 0..8 {
+            for group in inputs.chunks_exact(8) {
+                rotated.extend((0..8).map(|q| group[(q + shift) % 8]));
+            }
+        }
+        let tree: Vec<u32> = rotated
+            .iter()
+            .map(smoothscore_core::lanes::reduce)
+            .map(|v| {
+                if v.is_nan() {
+                    f32::NAN.to_bits()
+                } else {
+                    v.to_bits()
+                }
+            })
+            .collect();
+        assert!(reduce_results::<[f32; 16]>(&rotated) == tree);
+        let mut checked = 0;
+        if avx512_detected() {
+            // SAFETY: AVX-512 F/VL/DQ/BW and FMA detected on the line above.
+            let wide = unsafe { reduce_results_avx512(&rotated) };
+            let first = wide.iter().zip(&tree).position(|(a, b)| a != b);
+            assert!(
+                first.is_none(),
+                "avx512 lane sums differ at array {first:?}"
+            );
+            checked += 1;
+        }
+        if avx2_detected() {
+            // SAFETY: AVX2 and FMA detected on the line above.
+            let wide = unsafe { reduce_results_avx2(&rotated) };
+            let first = wide.iter().zip(&tree).position(|(a, b)| a != b);
+            assert!(first.is_none(), "avx2 lane sums differ at array {first:?}");
+            checked += 1;
+        }
+        require_register_checks(checked);
+    }
+
     /// The instruction sets besides the baseline that this CPU runs, for the tests that compare
     /// them with the baseline; fails (see [`require_register_checks`]) when there is none.
     fn register_sets_to_check() -> Vec<Simd> {

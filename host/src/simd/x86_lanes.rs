@@ -13,14 +13,15 @@ use core::arch::x86_64::{
     __m128, __m256, __m256i, __m512, __m512i, _mm256_add_epi32, _mm256_add_ps, _mm256_and_ps,
     _mm256_andnot_ps, _mm256_castps256_ps128, _mm256_castps_si256, _mm256_castsi256_ps,
     _mm256_cmp_ps, _mm256_extractf128_ps, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_max_ps,
-    _mm256_min_ps, _mm256_movemask_ps, _mm256_mul_ps, _mm256_set1_epi32, _mm256_set1_ps,
-    _mm256_slli_epi32, _mm256_srai_epi32, _mm256_storeu_ps, _mm256_sub_epi32, _mm256_sub_ps,
-    _mm512_add_epi32, _mm512_add_ps, _mm512_castps512_ps256, _mm512_castps_si512,
+    _mm256_min_ps, _mm256_movehdup_ps, _mm256_movemask_ps, _mm256_mul_ps, _mm256_permute2f128_ps,
+    _mm256_permutevar8x32_ps, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setr_epi32,
+    _mm256_shuffle_ps, _mm256_slli_epi32, _mm256_srai_epi32, _mm256_storeu_ps, _mm256_sub_epi32,
+    _mm256_sub_ps, _mm512_add_epi32, _mm512_add_ps, _mm512_castps512_ps256, _mm512_castps_si512,
     _mm512_castsi512_ps, _mm512_cmp_ps_mask, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_maskz_mov_ps,
-    _mm512_min_ps, _mm512_mul_ps, _mm512_set1_epi32, _mm512_set1_ps, _mm512_shuffle_f32x4,
-    _mm512_slli_epi32, _mm512_srai_epi32, _mm512_storeu_ps, _mm512_sub_epi32, _mm512_sub_ps,
-    _mm_cvtss_f32, _mm_max_ps, _mm_max_ss, _mm_movehl_ps, _mm_prefetch, _mm_shuffle_ps, _CMP_LT_OQ,
-    _MM_HINT_T0,
+    _mm512_min_ps, _mm512_movehdup_ps, _mm512_mul_ps, _mm512_permutexvar_ps, _mm512_set1_epi32,
+    _mm512_set1_ps, _mm512_setr_epi32, _mm512_shuffle_f32x4, _mm512_shuffle_ps, _mm512_slli_epi32,
+    _mm512_srai_epi32, _mm512_storeu_ps, _mm512_sub_epi32, _mm512_sub_ps, _mm_cvtss_f32,
+    _mm_max_ps, _mm_max_ss, _mm_movehl_ps, _mm_prefetch, _mm_shuffle_ps, _CMP_LT_OQ, _MM_HINT_T0,
 };
 use smoothscore_core::lane_vector::LaneVector;
 use smoothscore_core::lanes::LANES;
@@ -69,6 +70,40 @@ impl LaneVector for Avx512Lanes {
     #[inline(always)]
     fn fma(self, b: Self, c: Self) -> Self {
         Avx512Lanes(unsafe { _mm512_fmadd_ps(self.0, b.0, c.0) })
+    }
+
+    /// The tree of `lanes::reduce` for eight arrays at once: (1) lanes j + (j + 8) of two
+    /// arrays per register, (2) j + (j + 4) of four, (3) j + (j + 2) of eight, (4) lane 0 + 1 in
+    /// the even lanes, then the eight sums gathered in order. Each addition has the tree's
+    /// operands in the tree's order.
+    #[inline(always)]
+    fn reduce_eight(lanes: &[[f32; LANES]; 8]) -> [f32; 8] {
+        unsafe {
+            let load = |q: usize| _mm512_loadu_ps(lanes[q].as_ptr());
+            let halves = |a: __m512, b: __m512| {
+                _mm512_add_ps(
+                    _mm512_shuffle_f32x4::<0x44>(a, b),
+                    _mm512_shuffle_f32x4::<0xEE>(a, b),
+                )
+            };
+            let quarters = |a: __m512, b: __m512| {
+                _mm512_add_ps(
+                    _mm512_shuffle_f32x4::<0x88>(a, b),
+                    _mm512_shuffle_f32x4::<0xDD>(a, b),
+                )
+            };
+            let first = quarters(halves(load(0), load(1)), halves(load(2), load(3)));
+            let second = quarters(halves(load(4), load(5)), halves(load(6), load(7)));
+            let pairs = _mm512_add_ps(
+                _mm512_shuffle_ps::<0x44>(first, second),
+                _mm512_shuffle_ps::<0xEE>(first, second),
+            );
+            let sums = _mm512_add_ps(pairs, _mm512_movehdup_ps(pairs));
+            let order = _mm512_setr_epi32(0, 4, 8, 12, 2, 6, 10, 14, 0, 0, 0, 0, 0, 0, 0, 0);
+            let mut out = [0.0f32; LANES];
+            _mm512_storeu_ps(out.as_mut_ptr(), _mm512_permutexvar_ps(order, sums));
+            core::array::from_fn(|q| out[q])
+        }
     }
 
     #[inline(always)]
@@ -221,6 +256,40 @@ impl LaneVector for Avx2Lanes {
                 _mm256_fmadd_ps(self.0, b.0, c.0),
                 _mm256_fmadd_ps(self.1, b.1, c.1),
             )
+        }
+    }
+
+    /// The tree of `lanes::reduce` for eight arrays at once: (1) the two registers of each
+    /// array added (lanes j + (j + 8)), (2) j + (j + 4) of two arrays per register, (3)
+    /// j + (j + 2) of four, (4) lane 0 + 1 in the even lanes, then the eight sums gathered in
+    /// order. Each addition has the tree's operands in the tree's order.
+    #[inline(always)]
+    fn reduce_eight(lanes: &[[f32; LANES]; 8]) -> [f32; 8] {
+        unsafe {
+            let half = |q: usize| {
+                let Avx2Lanes(low, high) = Self::load(&lanes[q]);
+                _mm256_add_ps(low, high)
+            };
+            let quarters = |a: __m256, b: __m256| {
+                _mm256_add_ps(
+                    _mm256_permute2f128_ps::<0x20>(a, b),
+                    _mm256_permute2f128_ps::<0x31>(a, b),
+                )
+            };
+            let pairs = |a: __m256, b: __m256| {
+                let sums = _mm256_add_ps(
+                    _mm256_shuffle_ps::<0x44>(a, b),
+                    _mm256_shuffle_ps::<0xEE>(a, b),
+                );
+                _mm256_add_ps(sums, _mm256_movehdup_ps(sums))
+            };
+            let first = pairs(quarters(half(0), half(1)), quarters(half(2), half(3)));
+            let second = pairs(quarters(half(4), half(5)), quarters(half(6), half(7)));
+            let evens = _mm256_shuffle_ps::<0x88>(first, second);
+            let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+            let mut out = [0.0f32; 8];
+            _mm256_storeu_ps(out.as_mut_ptr(), _mm256_permutevar8x32_ps(evens, order));
+            out
         }
     }
 
