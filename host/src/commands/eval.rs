@@ -6,7 +6,7 @@ use crate::matrix::MatrixView;
 use crate::metrics::distances::{energy_distance, knn_kl, mmd_rbf, sliced_wasserstein};
 use crate::metrics::memorization::{median, memorization, DEFAULT_EPSILON};
 use crate::metrics::recall::{knn_precision_recall, mean_nearest_distance, DEFAULT_K};
-use crate::metrics::two_nearest;
+use crate::metrics::two_nearest_each;
 use anyhow::{bail, Result};
 use clap::Args;
 use serde_json::{json, Map, Value};
@@ -53,9 +53,12 @@ pub struct EvalOptions {
     pub knn_k: usize,
 }
 
-/// Mean leave-one-out nearest-neighbour distance within `train`.
+/// Mean leave-one-out nearest-neighbour distance within `train` (summed in row order).
 fn train_nearest_distance(train: MatrixView<'_>) -> f64 {
-    let total: f64 = train.iter_rows().map(|row| two_nearest(train, row).1).sum();
+    let total: f64 = two_nearest_each(train, train)
+        .iter()
+        .map(|pair| pair.1)
+        .sum();
     total / train.rows().max(1) as f64
 }
 

@@ -176,7 +176,40 @@ fn squared_distance_in_order<const CHECKED: bool>(a: &[f32], b: &[f32], bound: f
     Some(tree(&sums))
 }
 
-/// Distances from `x` to its nearest and second-nearest rows of `train` (d₂ = ∞ when N = 1).
+/// [`two_nearest`] of every row of `queries`, in order: the queries in blocks of
+/// [`memorization::QUERY_BLOCK`] over the training rows (each row read once per block), each
+/// distance abandoned once it is certainly above the query's second-nearest so far
+/// ([`squared_distance_within`]: such a row changes neither distance), the blocks in parallel.
+/// The exhaustive search's values, bit for bit.
+pub fn two_nearest_each<'a>(
+    train: impl Into<MatrixView<'a>>,
+    queries: impl Into<MatrixView<'a>>,
+) -> Vec<(f64, f64)> {
+    use rayon::prelude::*;
+    let (train, queries) = (train.into(), queries.into());
+    let queries: Vec<&[f32]> = queries.iter_rows().collect();
+    queries
+        .par_chunks(memorization::QUERY_BLOCK)
+        .flat_map_iter(|block| {
+            let mut best = vec![(f64::INFINITY, f64::INFINITY); block.len()];
+            for row in train.iter_rows() {
+                for (x, best) in block.iter().zip(best.iter_mut()) {
+                    if let Some(d2) = squared_distance_within(row, x, best.1) {
+                        if d2 < best.0 {
+                            *best = (d2, best.0);
+                        } else if d2 < best.1 {
+                            best.1 = d2;
+                        }
+                    }
+                }
+            }
+            best.into_iter().map(|(d1, d2)| (d1.sqrt(), d2.sqrt()))
+        })
+        .collect()
+}
+
+/// Distances from `x` to its nearest and second-nearest rows of `train` (d₂ = ∞ when N = 1),
+/// from every distance (the definition; [`two_nearest_each`] is the fast search).
 pub fn two_nearest<'a>(train: impl Into<MatrixView<'a>>, x: &[f32]) -> (f64, f64) {
     let train = train.into();
     let mut best = (f64::INFINITY, f64::INFINITY);
@@ -293,6 +326,23 @@ mod tests {
             }
         }
         assert!(abandoned >= 20, "only {abandoned} abandoned");
+    }
+
+    /// The blocked, abandoning search against the exhaustive one, bit for bit, on rows with
+    /// duplicates and ties (values on a grid of 1/4), fewer and more rows than a block.
+    #[test]
+    fn two_nearest_each_is_the_exhaustive_search() {
+        for (rows, dim) in [(1usize, 3usize), (2, 1), (7, 64), (40, 65), (100, 130)] {
+            let values: Vec<f32> = (0..rows * dim)
+                .map(|k| ((k * 7919 + k / dim * 104_729) % 13) as f32 / 4.0)
+                .collect();
+            let train = Matrix::new(rows, dim, values).unwrap();
+            let fast = two_nearest_each(&train, &train);
+            for (x, &(d1, d2)) in train.iter_rows().zip(&fast) {
+                let (e1, e2) = two_nearest(&train, x);
+                assert_eq!((d1.to_bits(), d2.to_bits()), (e1.to_bits(), e2.to_bits()));
+            }
+        }
     }
 
     #[test]
