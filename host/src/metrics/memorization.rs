@@ -9,9 +9,8 @@
 //!   within τ of y₁ count as copies of y₁, so two nearly coinciding points do not hide a copy);
 //! - **near-copy fraction**: the fraction of samples with d₁ ≤ τ = ε·s.
 
-use super::squared_distance_within;
+use super::{search_in_blocks, squared_distance_within};
 use crate::matrix::MatrixView;
-use rayon::prelude::*;
 
 /// The ratio-rule threshold on d₁/d₂.
 pub const MEMORIZATION_RATIO: f64 = 1.0 / 3.0;
@@ -27,12 +26,6 @@ fn distance(a: &[f32], b: &[f32]) -> f64 {
     super::squared_distance(a, b).sqrt()
 }
 
-/// Queries searched together: each training row is read from memory once per block and
-/// compared with the block's queries while it is in the first-level cache (a data set of
-/// 10 000 × 784 floats does not fit the last-level cache, so one query at a time streamed it
-/// from memory once per query).
-pub const QUERY_BLOCK: usize = 8;
-
 /// The training set's nearest-neighbour spacing s: the median over training rows (up to
 /// [`SPACING_ROWS`] of them, evenly strided) of the distance to the nearest *other, not
 /// identical* training row (exact duplicates do not set the scale). NaN with fewer than two
@@ -42,29 +35,30 @@ pub fn nearest_neighbour_spacing(train: MatrixView<'_>) -> f64 {
     let rows = train.rows();
     let stride = rows.div_ceil(SPACING_ROWS).max(1);
     let queries: Vec<&[f32]> = (0..rows).step_by(stride).map(|i| train.row(i)).collect();
-    let mut nearest: Vec<f64> = queries
-        .par_chunks(QUERY_BLOCK)
-        .flat_map_iter(|block| nearest_other_distances(train, block))
+    let mut nearest: Vec<f64> = nearest_other_distances(train, &queries)
+        .into_iter()
         .filter(|d| d.is_finite())
         .collect();
     median(&mut nearest)
 }
 
 /// The distance from each query to its nearest training row at a distance > 0 (∞ when there is
-/// none). Squared distances order as their roots do and the root is correctly rounded, so the
-/// root of the least squared distance is the least root.
+/// none), by [`search_in_blocks`]. Squared distances order as their roots do and the root is
+/// correctly rounded, so the root of the least squared distance is the least root.
 fn nearest_other_distances(train: MatrixView<'_>, queries: &[&[f32]]) -> Vec<f64> {
-    let mut best = vec![f64::INFINITY; queries.len()];
-    for y in train.iter_rows() {
-        for (x, best) in queries.iter().zip(best.iter_mut()) {
+    search_in_blocks(
+        train,
+        queries,
+        f64::INFINITY,
+        |best, _, x, y| {
             if let Some(squared) = squared_distance_within(x, y, *best) {
                 if squared > 0.0 && squared < *best {
                     *best = squared;
                 }
             }
-        }
-    }
-    best.into_iter().map(f64::sqrt).collect()
+        },
+        |best, _| best.sqrt(),
+    )
 }
 
 /// The median of `values` (NaN when empty); sorts them.
@@ -108,33 +102,24 @@ pub const KEPT_NEAREST: usize = 16;
 /// every row nearer than √D_K is kept, so when y₁ and the d₂ row are nearer than √D_K they are
 /// the exhaustive search's; otherwise (ties at the bound, K near-duplicates of y₁, NaN) the
 /// exhaustive search runs. Either way the result has the exhaustive search's bits. The queries
-/// go in blocks of [`QUERY_BLOCK`] over the training rows, the blocks in parallel.
+/// go through [`search_in_blocks`].
 pub fn nearest_distinct_pairs(
     train: MatrixView<'_>,
     queries: MatrixView<'_>,
     tolerance: f64,
 ) -> Vec<(f64, f64)> {
     let queries: Vec<&[f32]> = queries.iter_rows().collect();
-    queries
-        .par_chunks(QUERY_BLOCK)
-        .flat_map_iter(|block| {
-            let mut searches = vec![NearestRows::new(); block.len()];
-            for (j, y) in train.iter_rows().enumerate() {
-                for (search, x) in searches.iter_mut().zip(block) {
-                    search.offer(j, x, y);
-                }
-            }
-            searches
-                .into_iter()
-                .zip(block)
-                .map(|(search, x)| {
-                    search
-                        .distinct_pair(train, tolerance)
-                        .unwrap_or_else(|| nearest_distinct_pair_exhaustive(train, x, tolerance))
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect()
+    search_in_blocks(
+        train,
+        &queries,
+        NearestRows::new(),
+        |search, j, x, y| search.offer(j, x, y),
+        |search, x| {
+            search
+                .distinct_pair(train, tolerance)
+                .unwrap_or_else(|| nearest_distinct_pair_exhaustive(train, x, tolerance))
+        },
+    )
 }
 
 /// One query's search state in [`nearest_distinct_pairs`]: the [`KEPT_NEAREST`] least squared

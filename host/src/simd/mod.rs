@@ -275,18 +275,11 @@ mod tests {
     fn fma_results<V: smoothscore_core::lane_vector::LaneVector>(
         inputs: &[[[f32; 16]; 3]],
     ) -> Vec<[u32; 16]> {
-        let canonical = |v: f32| {
-            if v.is_nan() {
-                f32::NAN.to_bits()
-            } else {
-                v.to_bits()
-            }
-        };
         inputs
             .iter()
             .map(|[a, b, c]| {
                 let fused = V::load(a).fma(V::load(b), V::load(c)).to_array();
-                core::array::from_fn(|lane| canonical(fused[lane]))
+                core::array::from_fn(|lane| canonical_bits(fused[lane]))
             })
             .collect()
     }
@@ -307,44 +300,22 @@ mod tests {
     #[test]
     fn register_fma_is_the_correctly_rounded_fma() {
         let inputs = fma_inputs();
-        let canonical = |v: f32| {
-            if v.is_nan() {
-                f32::NAN.to_bits()
-            } else {
-                v.to_bits()
-            }
-        };
         let reference: Vec<[u32; 16]> = inputs
             .iter()
-            .map(|[a, b, c]| core::array::from_fn(|k| canonical(libm::fmaf(a[k], b[k], c[k]))))
+            .map(|[a, b, c]| core::array::from_fn(|k| canonical_bits(libm::fmaf(a[k], b[k], c[k]))))
             .collect();
         let portable = fma_results::<[f32; 16]>(&inputs);
         assert!(
             portable == reference,
             "portable lanes differ from libm::fmaf"
         );
-        let mut checked = 0;
-        if avx512_detected() {
-            // SAFETY: AVX-512 F/VL/DQ/BW and FMA detected on the line above.
-            let wide = unsafe { fma_results_avx512(&inputs) };
-            let first = wide.iter().zip(&reference).position(|(a, b)| a != b);
-            assert!(
-                first.is_none(),
-                "avx512 fma differs from libm::fmaf at group {first:?}"
-            );
-            checked += 1;
-        }
-        if avx2_detected() {
-            // SAFETY: AVX2 and FMA detected on the line above.
-            let wide = unsafe { fma_results_avx2(&inputs) };
-            let first = wide.iter().zip(&reference).position(|(a, b)| a != b);
-            assert!(
-                first.is_none(),
-                "avx2 fma differs from libm::fmaf at group {first:?}"
-            );
-            checked += 1;
-        }
-        require_register_checks(checked);
+        assert_registers_give(
+            "fma (against libm::fmaf)",
+            &inputs,
+            &reference,
+            fma_results_avx512,
+            fma_results_avx2,
+        );
     }
 
     /// `exp`, `max_lane` and `all_below` of `V` on every input, as bits.
@@ -390,23 +361,13 @@ mod tests {
                 .all(|(&x, &bits)| smoothscore_core::vector_exp::exp(x).to_bits() == bits)
         });
         assert!(scalar_exp_agrees);
-        let mut checked = 0;
-        if avx512_detected() {
-            // SAFETY: AVX-512 F/VL/DQ/BW and FMA detected on the line above.
-            let wide = unsafe { lane_results_avx512(&inputs) };
-            assert!(
-                wide == portable,
-                "avx512 lanes differ from the portable ones"
-            );
-            checked += 1;
-        }
-        if avx2_detected() {
-            // SAFETY: AVX2 and FMA detected on the line above.
-            let wide = unsafe { lane_results_avx2(&inputs) };
-            assert!(wide == portable, "avx2 lanes differ from the portable ones");
-            checked += 1;
-        }
-        require_register_checks(checked);
+        assert_registers_give(
+            "lanes (against the portable ones)",
+            &inputs,
+            &portable,
+            lane_results_avx512,
+            lane_results_avx2,
+        );
     }
 
     /// `reduce_eight` of `V` over `inputs` eight at a time, as bits (every NaN as one pattern).
@@ -419,13 +380,7 @@ mod tests {
         groups
             .iter()
             .flat_map(V::reduce_eight)
-            .map(|v| {
-                if v.is_nan() {
-                    f32::NAN.to_bits()
-                } else {
-                    v.to_bits()
-                }
-            })
+            .map(canonical_bits)
             .collect()
     }
 
@@ -468,31 +423,56 @@ mod tests {
         let tree: Vec<u32> = rotated
             .iter()
             .map(smoothscore_core::lanes::reduce)
-            .map(|v| {
-                if v.is_nan() {
-                    f32::NAN.to_bits()
-                } else {
-                    v.to_bits()
-                }
-            })
+            .map(canonical_bits)
             .collect();
         assert!(reduce_results::<[f32; 16]>(&rotated) == tree);
-        let mut checked = 0;
-        if avx512_detected() {
-            // SAFETY: AVX-512 F/VL/DQ/BW and FMA detected on the line above.
-            let wide = unsafe { reduce_results_avx512(&rotated) };
-            let first = wide.iter().zip(&tree).position(|(a, b)| a != b);
-            assert!(
-                first.is_none(),
-                "avx512 lane sums differ at array {first:?}"
-            );
-            checked += 1;
+        assert_registers_give(
+            "lane sums (against lanes::reduce)",
+            &rotated,
+            &tree,
+            reduce_results_avx512,
+            reduce_results_avx2,
+        );
+    }
+
+    /// The bits of `v`, every NaN as one pattern (NaN payloads are outside the bit contract).
+    #[cfg(target_arch = "x86_64")]
+    fn canonical_bits(v: f32) -> u32 {
+        if v.is_nan() {
+            f32::NAN.to_bits()
+        } else {
+            v.to_bits()
         }
-        if avx2_detected() {
-            // SAFETY: AVX2 and FMA detected on the line above.
-            let wide = unsafe { reduce_results_avx2(&rotated) };
-            let first = wide.iter().zip(&tree).position(|(a, b)| a != b);
-            assert!(first.is_none(), "avx2 lane sums differ at array {first:?}");
+    }
+
+    /// The results of each register set this CPU runs, `avx512` and `avx2` (each compiled for
+    /// its set), equal to `reference`: the first differing result is named, and a CPU with
+    /// neither set fails unless that is expected ([`require_register_checks`]).
+    #[cfg(target_arch = "x86_64")]
+    fn assert_registers_give<I, T: PartialEq>(
+        what: &str,
+        inputs: &[I],
+        reference: &[T],
+        avx512: unsafe fn(&[I]) -> Vec<T>,
+        avx2: unsafe fn(&[I]) -> Vec<T>,
+    ) {
+        let mut checked = 0;
+        for (name, detected, results) in [
+            ("avx512", avx512_detected(), avx512),
+            ("avx2", avx2_detected(), avx2),
+        ] {
+            if !detected {
+                continue;
+            }
+            // SAFETY: the set `results` is compiled for was detected on this CPU.
+            let wide = unsafe { results(inputs) };
+            let first = wide.iter().zip(reference).position(|(a, b)| a != b);
+            assert!(
+                wide.len() == reference.len() && first.is_none(),
+                "{name} {what} differ at {first:?} ({} results, {} expected)",
+                wide.len(),
+                reference.len()
+            );
             checked += 1;
         }
         require_register_checks(checked);
